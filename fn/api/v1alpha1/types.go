@@ -1,0 +1,146 @@
+// Package v1alpha1 holds the LlamastackIntegration API: the functionConfig that tells the
+// llamastack-integration KRM function how to turn a base KServe LLMInferenceService into a
+// Llama Stack deployment for one external LLM provider behind the MaaS gateway.
+//
+// The doc comments on the types below are the user-facing reference: the README and the
+// function's --help are generated from them, so write them for platform engineers.
+//
+// +groupName=llamastack.opendatahub.io
+package v1alpha1
+
+const (
+	// Group is the API group of the functionConfig.
+	Group = "llamastack.opendatahub.io"
+	// Version is the API version of the functionConfig.
+	Version = "v1alpha1"
+	// APIVersion is Group/Version, as written in the functionConfig's apiVersion.
+	APIVersion = Group + "/" + Version
+	// Kind is the kind of the functionConfig.
+	Kind = "LlamastackIntegration"
+)
+
+// LlamastackIntegration configures the llamastack-integration function. It is a
+// functionConfig, never applied to a cluster: kustomize and kpt pass it to the function and
+// leave it out of the output.
+type LlamastackIntegration struct {
+	APIVersion string   `json:"apiVersion" yaml:"apiVersion"`
+	Kind       string   `json:"kind" yaml:"kind"`
+	Metadata   Metadata `json:"metadata" yaml:"metadata"`
+	// Spec says which provider to put behind Llama Stack and where to serve it.
+	Spec Spec `json:"spec" yaml:"spec"`
+}
+
+// Metadata is the functionConfig's object metadata. Only name and annotations mean anything
+// to the function; the rest is accepted so that ordinary Kubernetes tooling can carry it.
+type Metadata struct {
+	Name        string            `json:"name,omitempty" yaml:"name,omitempty"`
+	Namespace   string            `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty" yaml:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
+}
+
+// Spec is the desired Llama Stack integration.
+type Spec struct {
+	// Provider is the external LLM provider Llama Stack forwards to, by its registry name
+	// (for example gemini, openai, anthropic). Required.
+	Provider string `json:"provider" yaml:"provider"`
+
+	// Model is the provider's model that the LLMInferenceService serves; it becomes
+	// spec.model.name. Defaults to the provider's default model. A model the registry does
+	// not know is accepted with a warning, since providers add models every month.
+	// +optional
+	Model string `json:"model,omitempty" yaml:"model,omitempty"`
+
+	// APIKeySecret is the Secret that holds the provider's API key. The function only
+	// references it (env valueFrom.secretKeyRef); it never reads or emits a key.
+	// Defaults to name <provider>-<provider>-api-key, key api-key.
+	// +optional
+	APIKeySecret *SecretKeyRef `json:"apiKeySecret,omitempty" yaml:"apiKeySecret,omitempty"`
+
+	// Gateway is the Gateway API gateway that KServe attaches the HTTPRoute to.
+	// Defaults to maas-default-gateway in openshift-ingress, the MaaS gateway.
+	// +optional
+	Gateway *GatewayRef `json:"gateway,omitempty" yaml:"gateway,omitempty"`
+
+	// Tiers sets the legacy MaaS annotation alpha.maas.opendatahub.io/tiers to these tier
+	// names, as a JSON array. An empty list grants every tier; leaving the field out sets
+	// no annotation.
+	// +optional
+	Tiers *[]string `json:"tiers,omitempty" yaml:"tiers,omitempty"`
+
+	// Target selects the LLMInferenceServices to change. Defaults to every
+	// LLMInferenceService in the input.
+	// +optional
+	Target *Target `json:"target,omitempty" yaml:"target,omitempty"`
+
+	// Image is the Llama Stack container image. Defaults to the base's image when it has
+	// one, else to a pinned starter-distribution release (see DefaultImage). A :latest or
+	// untagged image is accepted with a warning: it makes rollouts unreproducible.
+	// +optional
+	Image string `json:"image,omitempty" yaml:"image,omitempty"`
+
+	// ModelURI is spec.model.uri. KServe requires it and checks its scheme even though a
+	// remote provider needs no weights. Defaults to the base's uri when it has one, else
+	// to the placeholder hf://llamastack-integration/no-weights.
+	// +optional
+	ModelURI string `json:"modelURI,omitempty" yaml:"modelURI,omitempty"`
+
+	// SkipModelDownload sets spec.storageInitializer.enabled=false, so KServe does not try
+	// to download the (placeholder) model URI. Needs KServe v0.17 or later: the field does
+	// not exist in v0.16, whose API server rejects it. Defaults to false.
+	// +optional
+	SkipModelDownload *bool `json:"skipModelDownload,omitempty" yaml:"skipModelDownload,omitempty"`
+}
+
+// SecretKeyRef names a key of a Secret in the LLMInferenceService's namespace.
+type SecretKeyRef struct {
+	// Name of the Secret. Must be a DNS subdomain name.
+	// +optional
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Key in the Secret's data. Defaults to api-key.
+	// +optional
+	Key string `json:"key,omitempty" yaml:"key,omitempty"`
+}
+
+// GatewayRef names a Gateway API gateway.
+type GatewayRef struct {
+	// Name of the gateway. Defaults to maas-default-gateway.
+	// +optional
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Namespace of the gateway. Always written out: KServe does not default it to the
+	// service's namespace. Defaults to openshift-ingress.
+	// +optional
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+}
+
+// Target selects LLMInferenceServices by name and namespace.
+type Target struct {
+	// Name of the LLMInferenceService as written in the base, before kustomize's name
+	// prefix or suffix; the final name matches too.
+	// +optional
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Namespace of the LLMInferenceService, as in the function's input.
+	// +optional
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+}
+
+// Defaults that the API documents.
+const (
+	DefaultSecretKey        = "api-key"
+	DefaultGatewayName      = "maas-default-gateway"
+	DefaultGatewayNamespace = "openshift-ingress"
+	// DefaultImage is Llama Stack's starter distribution, pinned. 0.3 is the first release
+	// that serves the OpenAI-compatible /v1/chat/completions route (with usage) that MaaS
+	// clients call; the starter distribution enables every remote provider whose API key
+	// is in the environment.
+	DefaultImage = "docker.io/llamastack/distribution-starter:0.3.0"
+	// DefaultModelURI satisfies KServe's required, scheme-checked spec.model.uri for a
+	// server that downloads no weights.
+	DefaultModelURI = "hf://llamastack-integration/no-weights"
+)
+
+// DefaultSecretName is the Secret the function references when apiKeySecret.name is not
+// set: <provider>-<provider>-api-key, the name users of the seed deployment already have.
+func DefaultSecretName(provider string) string {
+	return provider + "-" + provider + "-api-key"
+}

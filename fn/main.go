@@ -1,0 +1,133 @@
+// Command llamastack-integration is a KRM function (kustomize transformer, kpt mutator) that
+// turns a base KServe LLMInferenceService into a Llama Stack deployment for an external LLM
+// provider behind the Models-as-a-Service gateway. See README.md.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/processor"
+)
+
+// name prefixes every line the function writes to stderr.
+const name = "llamastack-integration"
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program: stdout carries only YAML, stderr one line per problem, and the
+// exit code is non-zero exactly when there is an error.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A panic is a bug; say so in one line rather than with a Go stack trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "%s: internal error: %v (please report this with the input that caused it)\n", name, r)
+			code = 2
+		}
+	}()
+
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		case "--version", "version":
+			fmt.Fprintf(stdout, "%s %s\n", name, version)
+			return 0
+		}
+		if len(args[0]) > 1 && args[0][0] == '-' {
+			fmt.Fprintf(stderr, "%s: unknown flag %q; see %s --help\n", name, args[0], name)
+			return 2
+		}
+	}
+
+	rw := &kio.ByteReadWriter{Reader: stdin, KeepReaderAnnotations: true}
+	standalone := len(args) > 0
+	if standalone {
+		// Standalone form: CONFIG [INPUT...]; output is the plain resources, like kubectl's input.
+		fc, err := readFunctionConfig(args[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
+			return 1
+		}
+		rw.FunctionConfig = fc
+		rw.KeepReaderAnnotations = false
+		rw.NoWrap = true
+		if len(args) > 1 {
+			var readers []io.Reader
+			for _, path := range args[1:] {
+				if path == "-" {
+					readers = append(readers, stdin)
+					continue
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					fmt.Fprintf(stderr, "%s: error: cannot read input: %v\n", name, err)
+					return 1
+				}
+				readers = append(readers, bytes.NewReader(b), bytes.NewReader([]byte("\n---\n")))
+			}
+			rw.Reader = io.MultiReader(readers...)
+		}
+	}
+
+	var out bytes.Buffer
+	rw.Writer = &out
+	err := framework.Execute(processor.New(), rw)
+
+	var results framework.Results
+	if rw.Results != nil {
+		_ = rw.Results.YNode().Decode(&results)
+	}
+	for _, r := range results {
+		if r.Severity == framework.Warning {
+			fmt.Fprintf(stderr, "%s: %s\n", name, processor.Describe(r))
+		}
+	}
+	if err != nil {
+		var failed framework.Results
+		if errors.As(err, &failed) {
+			for _, r := range failed {
+				fmt.Fprintf(stderr, "%s: %s\n", name, processor.Describe(r))
+			}
+		} else {
+			fmt.Fprintf(stderr, "%s: error: cannot read the input: %s\n", name, oneLine(err.Error()))
+		}
+		// kpt reads error results from the ResourceList on stdout; a standalone run has no
+		// ResourceList to carry them, so it writes nothing.
+		if !standalone {
+			_, _ = stdout.Write(out.Bytes())
+		}
+		return 1
+	}
+	_, _ = stdout.Write(out.Bytes())
+	return 0
+}
+
+func readFunctionConfig(path string) (*yaml.RNode, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the functionConfig: %w", err)
+	}
+	fc, err := yaml.Parse(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse the functionConfig %s: %s", path, oneLine(err.Error()))
+	}
+	return fc, nil
+}
+
+func oneLine(s string) string {
+	return string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
+}

@@ -1,0 +1,203 @@
+// Package processor is the function as a kyaml ResourceListProcessor: it reads the
+// functionConfig, selects the LLMInferenceServices to change, checks all of them before
+// changing any, applies the transforms and reports what it did as results.
+package processor
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
+	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/transform"
+)
+
+const (
+	// KServeGroup is the API group of LLMInferenceService; every served version is accepted.
+	KServeGroup = "serving.kserve.io"
+	// LLMInferenceServiceKind is the kind the function changes.
+	LLMInferenceServiceKind = "LLMInferenceService"
+
+	// kustomize records names and namespaces from before its prefix, suffix and namespace
+	// transformers in these annotations, which it passes to functions.
+	previousNamesAnnotation      = "internal.config.kubernetes.io/previousNames"
+	previousNamespacesAnnotation = "internal.config.kubernetes.io/previousNamespaces"
+)
+
+// Processor is the llamastack-integration function.
+type Processor struct{}
+
+// New returns the function's processor.
+func New() framework.ResourceListProcessor { return Processor{} }
+
+// Process implements framework.ResourceListProcessor. Results go in rl.Results; the returned
+// error holds only the error results, so that a caller exits non-zero exactly when there are
+// errors (a kyaml Results error with no error severity would exit 0).
+func (Processor) Process(rl *framework.ResourceList) error {
+	cfg, src, errs, warnings := config.Load(rl.FunctionConfig)
+	configRef := &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: src.APIVersion, Kind: src.Kind}, NameMeta: yaml.NameMeta{Name: src.Name}}
+	if src.Kind == "" {
+		configRef = nil
+	}
+	for _, w := range warnings {
+		rl.Results = append(rl.Results, result(framework.Warning, configRef, w.Path, w.Message))
+	}
+	if len(errs) > 0 {
+		var failed framework.Results
+		for _, e := range errs {
+			failed = append(failed, result(framework.Error, configRef, e.Path, e.Message))
+		}
+		rl.Results = append(rl.Results, failed...)
+		return failed
+	}
+
+	targets, err := selectTargets(rl.Items, cfg)
+	if err != nil {
+		r := result(framework.Error, configRef, targetPath(cfg), err.Error())
+		rl.Results = append(rl.Results, r)
+		return framework.Results{r}
+	}
+
+	// Check every target before changing any, so a failed run leaves the input untouched.
+	var failed framework.Results
+	for _, t := range targets {
+		for _, f := range transform.Check(t, cfg) {
+			failed = append(failed, result(framework.Error, ref(t), f.Path, f.Message))
+		}
+	}
+	if len(failed) > 0 {
+		rl.Results = append(rl.Results, failed...)
+		return failed
+	}
+
+	for _, t := range targets {
+		outcome, err := transform.Apply(t, cfg)
+		if err != nil {
+			r := result(framework.Error, ref(t), "", err.Error())
+			rl.Results = append(rl.Results, r)
+			return framework.Results{r}
+		}
+		for _, w := range outcome.Warnings {
+			rl.Results = append(rl.Results, result(framework.Warning, ref(t), w.Path, w.Message))
+		}
+		msg := fmt.Sprintf("configured for %s model %s: nothing to change", cfg.Provider.Name, cfg.Model)
+		if len(outcome.Changes) > 0 {
+			msg = fmt.Sprintf("configured for %s model %s: %s", cfg.Provider.Name, cfg.Model, strings.Join(outcome.Changes, "; "))
+		}
+		rl.Results = append(rl.Results, result(framework.Info, ref(t), "", msg))
+	}
+	return nil
+}
+
+// selectTargets returns the LLMInferenceServices that cfg.Target selects, or an error that
+// names the ones the input has.
+func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, error) {
+	var all, selected []*yaml.RNode
+	for _, item := range items {
+		if !isLLMInferenceService(item) {
+			continue
+		}
+		all = append(all, item)
+		if matches(item, cfg.TargetName, item.GetName(), previousNamesAnnotation) &&
+			matches(item, cfg.TargetNamespace, item.GetNamespace(), previousNamespacesAnnotation) {
+			selected = append(selected, item)
+		}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("the input has no %s (apiVersion %s/*) to configure; add the base LLMInferenceService to the kustomization's resources", LLMInferenceServiceKind, KServeGroup)
+	}
+	if len(selected) == 0 {
+		var names []string
+		for _, item := range all {
+			names = append(names, qualifiedName(item))
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("matches no %s; the input has: %s", LLMInferenceServiceKind, strings.Join(names, ", "))
+	}
+	return selected, nil
+}
+
+func isLLMInferenceService(item *yaml.RNode) bool {
+	group, _, _ := strings.Cut(item.GetApiVersion(), "/")
+	return item.GetKind() == LLMInferenceServiceKind && group == KServeGroup
+}
+
+// matches reports whether want is empty, the current value, or a value kustomize recorded
+// before renaming (so target.name can be the base's name under a namePrefix).
+func matches(item *yaml.RNode, want, current, previousAnnotation string) bool {
+	if want == "" || want == current {
+		return true
+	}
+	for _, prev := range strings.Split(item.GetAnnotations()[previousAnnotation], ",") {
+		if prev == want {
+			return true
+		}
+	}
+	return false
+}
+
+func targetPath(cfg *config.Config) string {
+	switch {
+	case cfg.TargetName != "" && cfg.TargetNamespace != "":
+		return fmt.Sprintf("spec.target (name %s, namespace %s)", cfg.TargetName, cfg.TargetNamespace)
+	case cfg.TargetName != "":
+		return "spec.target.name (" + cfg.TargetName + ")"
+	case cfg.TargetNamespace != "":
+		return "spec.target.namespace (" + cfg.TargetNamespace + ")"
+	}
+	return "spec.target"
+}
+
+func qualifiedName(item *yaml.RNode) string {
+	if ns := item.GetNamespace(); ns != "" {
+		return ns + "/" + item.GetName()
+	}
+	return item.GetName()
+}
+
+func ref(item *yaml.RNode) *yaml.ResourceIdentifier {
+	return &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: item.GetApiVersion(), Kind: item.GetKind()},
+		NameMeta: yaml.NameMeta{Name: item.GetName(), Namespace: item.GetNamespace()},
+	}
+}
+
+func result(severity framework.Severity, ref *yaml.ResourceIdentifier, path, msg string) *framework.Result {
+	r := &framework.Result{Severity: severity, ResourceRef: ref, Message: msg}
+	if path != "" {
+		r.Field = &framework.Field{Path: path}
+	}
+	return r
+}
+
+// Describe renders a result as one line for people: "error: Kind ns/name field: message".
+func Describe(r *framework.Result) string {
+	var b strings.Builder
+	b.WriteString(string(r.Severity))
+	b.WriteString(": ")
+	if r.ResourceRef != nil {
+		b.WriteString(r.ResourceRef.Kind)
+		b.WriteString(" ")
+		if r.ResourceRef.Namespace != "" {
+			b.WriteString(r.ResourceRef.Namespace + "/")
+		}
+		if r.ResourceRef.Name != "" {
+			b.WriteString(r.ResourceRef.Name)
+		} else {
+			b.WriteString("(unnamed)")
+		}
+		b.WriteString(" ")
+	} else if r.Severity == framework.Error {
+		b.WriteString(v1alpha1.Kind + " ")
+	}
+	if r.Field != nil && r.Field.Path != "" {
+		b.WriteString(r.Field.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(r.Message)
+	return b.String()
+}

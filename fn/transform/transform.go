@@ -1,0 +1,474 @@
+// Package transform turns one KServe LLMInferenceService into a Llama Stack deployment for
+// a provider. It knows KServe's rules (see the package constants) and changes only the
+// fields it documents; everything else, comments and field order included, stays as it was.
+package transform
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
+	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/providers"
+)
+
+const (
+	// MainContainer is the only container name KServe treats as the model server: a
+	// container with another name is added next to the vLLM preset's `main`.
+	MainContainer = "main"
+	// Port is where KServe's Service, InferencePool and probes expect the model server.
+	Port = 8000
+	// PortEnv sets Llama Stack's port; it ignores server.port in its run config.
+	PortEnv = "LLAMA_STACK_PORT"
+	// HealthPath is Llama Stack's health endpoint (the vLLM preset probes /health).
+	HealthPath = "/v1/health"
+	// TLSVolume and TLSMountPath are where KServe (v0.17+) mounts each workload's serving
+	// certificate; the mount is repeated here because v0.16 mounts it at /etc/ssl/certs.
+	TLSVolume    = "tls-certs"
+	TLSMountPath = "/var/run/kserve/tls"
+	// TiersAnnotation is legacy MaaS's access annotation: a JSON array of tier names.
+	TiersAnnotation = "alpha.maas.opendatahub.io/tiers"
+	// ProviderLabel and InstanceLabel are the labels the function sets.
+	ProviderLabel = "provider"
+	InstanceLabel = "app.kubernetes.io/instance"
+)
+
+// Command and StartupScript start Llama Stack's starter distribution as a KServe model
+// server. command is replaced whole by KServe's merge, and args too (v0.16's preset has
+// vLLM args), so both are set. The script contains no "{{": KServe renders the merged spec
+// as a Go template.
+var Command = []string{"/bin/sh", "-c"}
+
+const StartupScript = `# Llama Stack's starter distribution as a KServe model server:
+# HTTPS on $LLAMA_STACK_PORT (8000) with the certificate KServe mounts for the workload.
+set -eu
+config="${HOME:-/tmp}/llamastack-run.yaml"
+python3 - "$config" <<'PY'
+import pathlib, sys
+import yaml
+import llama_stack
+
+package = pathlib.Path(llama_stack.__file__).parent
+for candidate in ("distributions/starter/run.yaml", "templates/starter/run.yaml"):
+    source = package / candidate
+    if source.is_file():
+        break
+else:
+    sys.exit("no starter run.yaml in " + str(package))
+config = yaml.safe_load(source.read_text())
+server = config.setdefault("server", {})
+server["tls_certfile"] = "/var/run/kserve/tls/tls.crt"
+server["tls_keyfile"] = "/var/run/kserve/tls/tls.key"
+pathlib.Path(sys.argv[1]).write_text(yaml.safe_dump(config, sort_keys=False))
+PY
+exec llama stack run "$config"
+`
+
+// probes are the container probes KServe's presets define; each must end up as one
+// httpGet handler on Llama Stack's health endpoint.
+var probes = []string{"startupProbe", "livenessProbe", "readinessProbe"}
+
+// otherHandlers are probe handlers that cannot be combined with httpGet: KServe merges the
+// preset's httpGet into the probe, and a probe with two handlers is rejected.
+var otherHandlers = []string{"exec", "tcpSocket", "grpc"}
+
+// Finding is a problem in one resource, at a field path.
+type Finding struct {
+	Path    string
+	Message string
+}
+
+// Outcome is what Apply did to one resource.
+type Outcome struct {
+	// Changes describe each field that changed, for the info result.
+	Changes []string
+	// Warnings are suspicious things the function accepted.
+	Warnings []Finding
+}
+
+// Check finds what would stop Apply on isvc, without changing it.
+func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
+	var errs []Finding
+	root := isvc.YNode()
+	spec := field(root, "spec")
+	if spec != nil && !isNull(spec) && spec.Kind != yaml.MappingNode {
+		return []Finding{{Path: "spec", Message: "must be a map (the LLMInferenceService spec), not " + kindName(spec)}}
+	}
+	for _, path := range [][]string{{"model"}, {"router"}, {"router", "gateway"}, {"template"}, {"storageInitializer"}} {
+		n := spec
+		for _, key := range path {
+			n = field(n, key)
+		}
+		if !isNull(n) && n.Kind != yaml.MappingNode {
+			errs = append(errs, Finding{Path: "spec." + strings.Join(path, "."), Message: "must be a map, not " + kindName(n)})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	if refs := field(field(field(spec, "router"), "gateway"), "refs"); !isNull(refs) && refs.Kind != yaml.SequenceNode {
+		errs = append(errs, Finding{Path: "spec.router.gateway.refs", Message: "must be a list, not " + kindName(refs)})
+	}
+
+	if cfg.SetTiers {
+		if existing, ok := annotation(isvc, TiersAnnotation); ok && !sameTiers(existing, cfg.Tiers) {
+			errs = append(errs, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is already %s in the input, but spec.tiers asks for %s; remove the annotation from the base or make spec.tiers match it",
+				existing, tiersJSON(cfg.Tiers))})
+		}
+	}
+
+	containers := field(field(spec, "template"), "containers")
+	if isNull(containers) {
+		return errs
+	}
+	const containersPath = "spec.template.containers"
+	if containers.Kind != yaml.SequenceNode {
+		return append(errs, Finding{Path: containersPath, Message: "must be a list of containers, not " + kindName(containers)})
+	}
+	var names []string
+	mains := 0
+	for i, c := range containers.Content {
+		name, _ := stringValue(c, "name")
+		if c.Kind != yaml.MappingNode || name == "" {
+			errs = append(errs, Finding{Path: fmt.Sprintf("%s[%d]", containersPath, i), Message: "must be a container with a name"})
+			continue
+		}
+		names = append(names, name)
+		if name == MainContainer {
+			mains++
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	switch {
+	case mains == 0:
+		return append(errs, Finding{Path: containersPath, Message: fmt.Sprintf("has no container named %q (found: %s); KServe runs only the container named main as the model server and adds any other next to its vLLM container: rename the Llama Stack container to main",
+			MainContainer, strings.Join(names, ", "))})
+	case mains > 1:
+		return append(errs, Finding{Path: containersPath, Message: fmt.Sprintf("has %d containers named main; keep exactly one", mains)})
+	}
+	main := containers.Content[itemByName(containers, MainContainer)]
+	mainPath := containersPath + "[name=main]"
+	for _, key := range []string{"env", "ports", "volumeMounts"} {
+		if list := field(main, key); !isNull(list) && list.Kind != yaml.SequenceNode {
+			errs = append(errs, Finding{Path: mainPath + "." + key, Message: "must be a list, not " + kindName(list)})
+		}
+	}
+	if env := field(main, "env"); !isNull(env) && env.Kind == yaml.SequenceNode {
+		seen := map[string]bool{}
+		for i, e := range env.Content {
+			name, ok := stringValue(e, "name")
+			if !ok || name == "" {
+				errs = append(errs, Finding{Path: fmt.Sprintf("%s.env[%d]", mainPath, i), Message: "must be an env var with a name"})
+				continue
+			}
+			if seen[name] {
+				errs = append(errs, Finding{Path: fmt.Sprintf("%s.env[name=%s]", mainPath, name), Message: "is defined twice; Kubernetes keeps the last one silently: remove one"})
+			}
+			seen[name] = true
+		}
+	}
+	for _, probe := range probes {
+		p := field(main, probe)
+		if isNull(p) {
+			continue
+		}
+		if p.Kind != yaml.MappingNode {
+			errs = append(errs, Finding{Path: mainPath + "." + probe, Message: "must be a map, not " + kindName(p)})
+			continue
+		}
+		for _, h := range otherHandlers {
+			if field(p, h) != nil {
+				errs = append(errs, Finding{Path: mainPath + "." + probe + "." + h, Message: fmt.Sprintf("KServe merges its preset's httpGet into every probe, and a probe with both httpGet and %s is rejected; remove %s (the function sets httpGet %s on port %d)",
+					h, h, HealthPath, Port)})
+			}
+		}
+	}
+	return errs
+}
+
+// Apply changes isvc for cfg. Call it only when Check found nothing.
+func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
+	var out Outcome
+	changed := func(did bool, format string, args ...any) {
+		if did {
+			out.Changes = append(out.Changes, fmt.Sprintf(format, args...))
+		}
+	}
+	root := isvc.YNode()
+	name := isvc.GetName()
+
+	// Labels and the legacy tiers annotation.
+	meta, err := mapAt(root, "metadata", "metadata")
+	if err != nil {
+		return out, err
+	}
+	labels, err := mapAt(meta, "labels", "metadata.labels")
+	if err != nil {
+		return out, err
+	}
+	changed(setString(labels, ProviderLabel, cfg.Provider.Name), "label %s=%s", ProviderLabel, cfg.Provider.Name)
+	changed(setString(labels, InstanceLabel, name), "label %s=%s", InstanceLabel, name)
+	if len(labels.Content) == 0 {
+		removeField(meta, "labels")
+	}
+	if cfg.SetTiers {
+		annotations, err := mapAt(meta, "annotations", "metadata.annotations")
+		if err != nil {
+			return out, err
+		}
+		if existing, ok := stringValue(annotations, TiersAnnotation); !ok || !sameTiers(existing, cfg.Tiers) {
+			setString(annotations, TiersAnnotation, tiersJSON(cfg.Tiers))
+			changed(true, "annotation %s=%s", TiersAnnotation, tiersJSON(cfg.Tiers))
+		}
+	}
+
+	spec, err := mapAt(root, "spec", "spec")
+	if err != nil {
+		return out, err
+	}
+
+	// The model: KServe requires spec.model.uri with a scheme even for a remote provider.
+	model, err := mapAt(spec, "model", "spec.model")
+	if err != nil {
+		return out, err
+	}
+	changed(setString(model, "name", cfg.Model), "spec.model.name=%s", cfg.Model)
+	switch uri, has := stringValue(model, "uri"); {
+	case cfg.ModelURI != "":
+		changed(setString(model, "uri", cfg.ModelURI), "spec.model.uri=%s", cfg.ModelURI)
+	case !has || uri == "":
+		changed(setString(model, "uri", v1alpha1.DefaultModelURI), "spec.model.uri=%s (placeholder: a remote provider needs no weights)", v1alpha1.DefaultModelURI)
+	}
+	if cfg.SkipModelDownload {
+		si, err := mapAt(spec, "storageInitializer", "spec.storageInitializer")
+		if err != nil {
+			return out, err
+		}
+		changed(setBool(si, "enabled", false), "spec.storageInitializer.enabled=false")
+	}
+
+	// The gateway: exactly the configured one, with its namespace always written out.
+	router, err := mapAt(spec, "router", "spec.router")
+	if err != nil {
+		return out, err
+	}
+	gateway, err := mapAt(router, "gateway", "spec.router.gateway")
+	if err != nil {
+		return out, err
+	}
+	changed(setGatewayRefs(gateway, cfg, &out), "spec.router.gateway.refs=[%s/%s]", cfg.GatewayNamespace, cfg.GatewayName)
+	if isNull(field(router, "route")) {
+		setField(router, "route", &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Style: yaml.FlowStyle})
+		changed(true, "spec.router.route={} (KServe creates the HTTPRoute)")
+	}
+
+	// The serving container.
+	template, err := mapAt(spec, "template", "spec.template")
+	if err != nil {
+		return out, err
+	}
+	containers := field(template, "containers")
+	if isNull(containers) {
+		containers = &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		setField(template, "containers", containers)
+	}
+	i := itemByName(containers, MainContainer)
+	if i < 0 {
+		containers.Content = append([]*yaml.Node{newMap("name", MainContainer)}, containers.Content...)
+		i = 0
+		changed(true, "added container main")
+	}
+	applyMain(containers.Content[i], cfg, changed, &out)
+	return out, nil
+}
+
+// applyMain makes the main container a Llama Stack server for cfg.
+func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, ...any), out *Outcome) {
+	const path = "spec.template.containers[name=main]"
+	switch image, has := stringValue(main, "image"); {
+	case cfg.Image != "":
+		changed(setString(main, "image", cfg.Image), "image=%s", cfg.Image)
+	case !has || image == "":
+		changed(setString(main, "image", v1alpha1.DefaultImage), "image=%s", v1alpha1.DefaultImage)
+	}
+
+	// Without a command, KServe's preset runs its vLLM command in our image.
+	if isNull(field(main, "command")) {
+		setField(main, "command", yaml.NewListRNode(Command...).YNode())
+		setField(main, "args", literalList(StartupScript))
+		changed(true, "command and args start Llama Stack's starter distribution with TLS")
+	} else if isNull(field(main, "args")) {
+		out.Warnings = append(out.Warnings, Finding{Path: path + ".args", Message: "main has a command but no args: KServe v0.16's preset then appends its vLLM args to your command; set args (args: [] if none)"})
+	}
+
+	ports := listAt(main, "ports")
+	if !slices.ContainsFunc(ports.Content, func(p *yaml.Node) bool {
+		v, _ := stringValue(p, "containerPort")
+		return v == fmt.Sprint(Port)
+	}) {
+		ports.Content = append(ports.Content, newMap("containerPort", Port, "protocol", "TCP"))
+		changed(true, "containerPort %d", Port)
+	}
+
+	env := listAt(main, "env")
+	keyRef := newMap("secretKeyRef", newMap("name", cfg.SecretName, "key", cfg.SecretKey))
+	changed(upsertEnv(env, cfg.Provider.APIKeyEnv, keyRef, out), "env %s from Secret %s key %s", cfg.Provider.APIKeyEnv, cfg.SecretName, cfg.SecretKey)
+	changed(upsertEnvValue(env, PortEnv, fmt.Sprint(Port)), "env %s=%d", PortEnv, Port)
+	for _, e := range env.Content {
+		name, _ := stringValue(e, "name")
+		if other, ok := providers.ByAPIKeyEnv(name); ok && other.Name != cfg.Provider.Name {
+			out.Warnings = append(out.Warnings, Finding{Path: path + ".env[name=" + name + "]", Message: fmt.Sprintf("is %s's API key, but this service is configured for %s: the starter distribution enables %s too, and the pod does not start while its Secret is missing; remove it from the base unless you mean to serve both",
+				other.DisplayName, cfg.Provider.DisplayName, other.DisplayName)})
+		}
+	}
+
+	for _, probe := range probes {
+		p := field(main, probe)
+		if isNull(p) {
+			p = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+			setField(main, probe, p)
+		}
+		get := field(p, "httpGet")
+		if isNull(get) || get.Kind != yaml.MappingNode {
+			get = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+			setField(p, "httpGet", get)
+		}
+		did := setString(get, "path", HealthPath)
+		did = setInt(get, "port", Port) || did
+		did = setString(get, "scheme", "HTTPS") || did
+		changed(did, "%s httpGet https :%d%s", probe, Port, HealthPath)
+	}
+
+	mounts := listAt(main, "volumeMounts")
+	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool {
+		v, _ := stringValue(m, "mountPath")
+		return v == TLSMountPath
+	}) {
+		mounts.Content = append(mounts.Content, newMap("name", TLSVolume, "mountPath", TLSMountPath, "readOnly", true))
+		changed(true, "TLS certificate mount at %s", TLSMountPath)
+	}
+}
+
+// setGatewayRefs makes refs exactly [{name, namespace}] of cfg, warning about dropped refs.
+func setGatewayRefs(gateway *yaml.Node, cfg *config.Config, out *Outcome) bool {
+	refs := field(gateway, "refs")
+	if !isNull(refs) && len(refs.Content) == 1 {
+		n, _ := stringValue(refs.Content[0], "name")
+		ns, _ := stringValue(refs.Content[0], "namespace")
+		if n == cfg.GatewayName && ns == cfg.GatewayNamespace {
+			return false
+		}
+	}
+	if !isNull(refs) {
+		for _, r := range refs.Content {
+			n, _ := stringValue(r, "name")
+			ns, _ := stringValue(r, "namespace")
+			if n != cfg.GatewayName || ns != cfg.GatewayNamespace {
+				out.Warnings = append(out.Warnings, Finding{Path: "spec.router.gateway.refs", Message: fmt.Sprintf("replaced gateway ref %s/%s with %s/%s from spec.gateway", ns, n, cfg.GatewayNamespace, cfg.GatewayName)})
+			}
+		}
+	}
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+	list.Content = append(list.Content, newMap("name", cfg.GatewayName, "namespace", cfg.GatewayNamespace))
+	setField(gateway, "refs", list)
+	return true
+}
+
+// upsertEnv makes env var name take its value from valueFrom, keyed by name so that a second
+// run, or an entry already in the base, never duplicates it. A literal value there is
+// dropped (and never repeated in any message: it may be a key).
+func upsertEnv(env *yaml.Node, name string, valueFrom *yaml.Node, out *Outcome) bool {
+	i := itemByName(env, name)
+	if i < 0 {
+		env.Content = append(env.Content, newMap("name", name, "valueFrom", valueFrom))
+		return true
+	}
+	e := env.Content[i]
+	did := false
+	if removeField(e, "value") {
+		out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)"})
+		did = true
+	}
+	if existing := field(e, "valueFrom"); existing == nil || mustString(existing) != mustString(valueFrom) {
+		setField(e, "valueFrom", valueFrom)
+		did = true
+	}
+	return did
+}
+
+// upsertEnvValue makes env var name a literal value, keyed by name.
+func upsertEnvValue(env *yaml.Node, name, value string) bool {
+	i := itemByName(env, name)
+	if i < 0 {
+		env.Content = append(env.Content, newMap("name", name, "value", value))
+		return true
+	}
+	e := env.Content[i]
+	did := removeField(e, "valueFrom")
+	return setString(e, "value", value) || did
+}
+
+// listAt returns the list at key in m, creating it when absent.
+func listAt(m *yaml.Node, key string) *yaml.Node {
+	l := field(m, key)
+	if isNull(l) {
+		l = &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		setField(m, key, l)
+	}
+	l.Style &^= yaml.FlowStyle
+	return l
+}
+
+// literalList is a one-item list holding s as a literal block scalar, readable in the output.
+func literalList(s string) *yaml.Node {
+	item := yaml.NewStringRNode(s).YNode()
+	item.Style = yaml.LiteralStyle
+	return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{item}}
+}
+
+func annotation(isvc *yaml.RNode, key string) (string, bool) {
+	v, ok := isvc.GetAnnotations()[key]
+	return v, ok
+}
+
+// tiersJSON is the annotation value for tiers: a JSON array of strings.
+func tiersJSON(tiers []string) string {
+	if tiers == nil {
+		tiers = []string{}
+	}
+	b, _ := json.Marshal(tiers)
+	return string(b)
+}
+
+// sameTiers reports whether an annotation value already lists exactly tiers (spacing aside).
+func sameTiers(annotationValue string, tiers []string) bool {
+	var existing []string
+	if err := json.Unmarshal([]byte(annotationValue), &existing); err != nil {
+		return false
+	}
+	return slices.Equal(existing, tiers) || (len(existing) == 0 && len(tiers) == 0)
+}
+
+func mustString(n *yaml.Node) string {
+	s, err := yaml.NewRNode(n).String()
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return "a scalar"
+}
