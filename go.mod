@@ -4,7 +4,10 @@ go 1.26.8
 
 tool sigs.k8s.io/kustomize/kustomize/v5
 
-require sigs.k8s.io/kustomize/kyaml v0.21.2
+require (
+	github.com/stretchr/testify v1.12.1
+	sigs.k8s.io/kustomize/kyaml v0.21.2
+)
 
 require (
 	github.com/blang/semver/v4 v4.0.0 // indirect

@@ -83,7 +83,7 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []Problem) {
 	switch {
 	case src.Kind == v1alpha1.Kind:
 		if src.APIVersion != v1alpha1.APIVersion {
-			return nil, src, []Problem{{Path: "apiVersion", Message: fmt.Sprintf("%s %q is not supported; use apiVersion: %s", v1alpha1.Kind, src.APIVersion, v1alpha1.APIVersion)}}, nil
+			return nil, src, []Problem{{Path: "apiVersion", Message: fmt.Sprintf("%q is not a version of %s; use apiVersion: %s", src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
 		}
 		if errs := checkShape(fc.YNode(), reflect.TypeOf(v1alpha1.LlamastackIntegration{}), ""); len(errs) > 0 {
 			return nil, src, errs, nil
@@ -100,7 +100,7 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []Problem) {
 		}
 		prefix = "data"
 	default:
-		return nil, src, []Problem{{Path: "kind", Message: fmt.Sprintf("functionConfig %s %q is not supported; use kind: %s with apiVersion: %s (or a v1 ConfigMap of key=value settings)",
+		return nil, src, []Problem{{Path: "kind", Message: fmt.Sprintf("a functionConfig of kind %q (apiVersion %q) is not supported; use kind: %s with apiVersion: %s, or a v1 ConfigMap of key=value settings",
 			src.Kind, src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
 	}
 
@@ -134,7 +134,7 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 		if !contains(configMapKeys, key) {
 			msg := fmt.Sprintf("unknown setting %q", truncate(key))
 			if guess := closest(key, configMapKeys); guess != "" {
-				msg += fmt.Sprintf("; did you mean %q?", guess)
+				msg += fmt.Sprintf(" (did you mean %q?)", guess)
 			}
 			problems = append(problems, Problem{Path: path, Message: msg + "; valid settings: " + strings.Join(configMapKeys, ", ")})
 			continue
@@ -223,7 +223,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	case !ok:
 		msg := fmt.Sprintf("unknown provider %q", truncate(spec.Provider))
 		if guess := closest(spec.Provider, providers.Names()); guess != "" {
-			msg += fmt.Sprintf("; did you mean %q?", guess)
+			msg += fmt.Sprintf(" (did you mean %q?)", guess)
 		}
 		errs = append(errs, Problem{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")})
 	}
@@ -269,9 +269,12 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 			errs = append(errs, Problem{Path: p(f.path), Message: fmt.Sprintf("%q contains {{ or }}, which KServe would execute as a Go template; remove them", truncate(f.value))})
 		}
 	}
-	if spec.Model != "" && strings.ContainsAny(spec.Model, " \t\n") {
+	switch {
+	case spec.Model == "" || strings.Contains(spec.Model, "{{") || strings.Contains(spec.Model, "}}"):
+		// Nothing to check, or already reported above.
+	case strings.ContainsAny(spec.Model, " \t\n"):
 		errs = append(errs, Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(spec.Model), provider.DefaultModel)})
-	} else if ok && spec.Model != "" && !provider.KnowsModel(spec.Model) {
+	case ok && !provider.KnowsModel(spec.Model):
 		warnings = append(warnings, Problem{Path: p("model"), Message: fmt.Sprintf("model %q is not among the %s models this function knows (%s); it is used as given, check the spelling against the provider's model list",
 			truncate(spec.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
 	}
@@ -302,7 +305,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 		switch {
 		case strings.ContainsAny(spec.Image, " \t\n"):
 			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), v1alpha1.DefaultImage)})
-		case unpinnedImage(spec.Image):
+		case UnpinnedImage(spec.Image):
 			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), v1alpha1.DefaultImage)})
 		}
 	}
@@ -335,8 +338,8 @@ func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []Proble
 	return nil
 }
 
-// unpinnedImage reports whether an image reference has no digest and no tag, or :latest.
-func unpinnedImage(image string) bool {
+// UnpinnedImage reports whether an image reference has no digest and no tag, or :latest.
+func UnpinnedImage(image string) bool {
 	if strings.Contains(image, "@") {
 		return false
 	}

@@ -68,7 +68,11 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 		return problems
 	case reflect.String:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagString {
-			return []Problem{{Path: path, Message: fmt.Sprintf("must be a string, not %s (quote it if you meant the text)", describe(node))}}
+			msg := "must be a string, not " + describe(node)
+			if node.Kind == yaml.ScalarNode {
+				msg += " (quote it if you meant the text)"
+			}
+			return []Problem{{Path: path, Message: msg}}
 		}
 	case reflect.Bool:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagBool {
@@ -146,7 +150,7 @@ func fieldNames(t reflect.Type) []string {
 func unknownFieldMessage(key string, valid []string) string {
 	msg := fmt.Sprintf("unknown field %q", truncate(key))
 	if guess := closest(key, valid); guess != "" {
-		msg += fmt.Sprintf("; did you mean %q?", guess)
+		msg += fmt.Sprintf(" (did you mean %q?)", guess)
 	}
 	return msg + "; valid fields: " + strings.Join(valid, ", ")
 }

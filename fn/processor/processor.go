@@ -55,9 +55,9 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		return failed
 	}
 
-	targets, err := selectTargets(rl.Items, cfg)
+	targets, path, err := selectTargets(rl.Items, cfg)
 	if err != nil {
-		r := result(framework.Error, configRef, targetPath(cfg), err.Error())
+		r := result(framework.Error, configRef, path, err.Error())
 		rl.Results = append(rl.Results, r)
 		return framework.Results{r}
 	}
@@ -95,7 +95,8 @@ func (Processor) Process(rl *framework.ResourceList) error {
 
 // selectTargets returns the LLMInferenceServices that cfg.Target selects, or an error that
 // names the ones the input has.
-func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, error) {
+// The path is the functionConfig field to blame, if any.
+func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, string, error) {
 	var all, selected []*yaml.RNode
 	for _, item := range items {
 		if !isLLMInferenceService(item) {
@@ -108,7 +109,7 @@ func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, erro
 		}
 	}
 	if len(all) == 0 {
-		return nil, fmt.Errorf("the input has no %s (apiVersion %s/*) to configure; add the base LLMInferenceService to the kustomization's resources", LLMInferenceServiceKind, KServeGroup)
+		return nil, "", fmt.Errorf("the input has no %s (apiVersion %s/*) to configure; add the base LLMInferenceService to the kustomization's resources", LLMInferenceServiceKind, KServeGroup)
 	}
 	if len(selected) == 0 {
 		var names []string
@@ -116,9 +117,9 @@ func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, erro
 			names = append(names, qualifiedName(item))
 		}
 		sort.Strings(names)
-		return nil, fmt.Errorf("matches no %s; the input has: %s", LLMInferenceServiceKind, strings.Join(names, ", "))
+		return nil, targetPath(cfg), fmt.Errorf("matches no %s; the input has: %s", LLMInferenceServiceKind, strings.Join(names, ", "))
 	}
-	return selected, nil
+	return selected, "", nil
 }
 
 func isLLMInferenceService(item *yaml.RNode) bool {

@@ -296,6 +296,8 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 		changed(setString(main, "image", cfg.Image), "image=%s", cfg.Image)
 	case !has || image == "":
 		changed(setString(main, "image", v1alpha1.DefaultImage), "image=%s", v1alpha1.DefaultImage)
+	case config.UnpinnedImage(image):
+		out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, v1alpha1.DefaultImage)})
 	}
 
 	// Without a command, KServe's preset runs its vLLM command in our image.
