@@ -319,8 +319,7 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 	}
 
 	env := listAt(main, "env")
-	keyRef := newMap("secretKeyRef", newMap("name", cfg.SecretName, "key", cfg.SecretKey))
-	changed(upsertEnv(env, cfg.Provider.APIKeyEnv, keyRef, out), "env %s from Secret %s key %s", cfg.Provider.APIKeyEnv, cfg.SecretName, cfg.SecretKey)
+	changed(upsertSecretEnv(env, cfg.Provider.APIKeyEnv, cfg.SecretName, cfg.SecretKey, out), "env %s from Secret %s key %s", cfg.Provider.APIKeyEnv, cfg.SecretName, cfg.SecretKey)
 	changed(upsertEnvValue(env, PortEnv, fmt.Sprint(Port)), "env %s=%d", PortEnv, Port)
 	for _, e := range env.Content {
 		name, _ := stringValue(e, "name")
@@ -382,13 +381,14 @@ func setGatewayRefs(gateway *yaml.Node, cfg *config.Config, out *Outcome) bool {
 	return true
 }
 
-// upsertEnv makes env var name take its value from valueFrom, keyed by name so that a second
-// run, or an entry already in the base, never duplicates it. A literal value there is
+// upsertSecretEnv makes env var name read secret's key, keyed by name so that a second run,
+// or an entry already in the base, never duplicates it. Fields are compared one by one, so
+// an entry whose keys another tool reordered is left alone. A literal value there is
 // dropped (and never repeated in any message: it may be a key).
-func upsertEnv(env *yaml.Node, name string, valueFrom *yaml.Node, out *Outcome) bool {
+func upsertSecretEnv(env *yaml.Node, name, secret, key string, out *Outcome) bool {
 	i := itemByName(env, name)
 	if i < 0 {
-		env.Content = append(env.Content, newMap("name", name, "valueFrom", valueFrom))
+		env.Content = append(env.Content, newMap("name", name, "valueFrom", newMap("secretKeyRef", newMap("name", secret, "key", key))))
 		return true
 	}
 	e := env.Content[i]
@@ -397,11 +397,24 @@ func upsertEnv(env *yaml.Node, name string, valueFrom *yaml.Node, out *Outcome) 
 		out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)"})
 		did = true
 	}
-	if existing := field(e, "valueFrom"); existing == nil || mustString(existing) != mustString(valueFrom) {
+	valueFrom := field(e, "valueFrom")
+	if isNull(valueFrom) || valueFrom.Kind != yaml.MappingNode {
+		valueFrom = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
 		setField(e, "valueFrom", valueFrom)
 		did = true
 	}
-	return did
+	// A valueFrom has exactly one source.
+	for _, other := range []string{"configMapKeyRef", "fieldRef", "resourceFieldRef", "fileKeyRef"} {
+		did = removeField(valueFrom, other) || did
+	}
+	ref := field(valueFrom, "secretKeyRef")
+	if isNull(ref) || ref.Kind != yaml.MappingNode {
+		ref = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+		setField(valueFrom, "secretKeyRef", ref)
+		did = true
+	}
+	did = setString(ref, "name", secret) || did
+	return setString(ref, "key", key) || did
 }
 
 // upsertEnvValue makes env var name a literal value, keyed by name.
@@ -455,14 +468,6 @@ func sameTiers(annotationValue string, tiers []string) bool {
 		return false
 	}
 	return slices.Equal(existing, tiers) || (len(existing) == 0 && len(tiers) == 0)
-}
-
-func mustString(n *yaml.Node) string {
-	s, err := yaml.NewRNode(n).String()
-	if err != nil {
-		return ""
-	}
-	return s
 }
 
 func kindName(n *yaml.Node) string {

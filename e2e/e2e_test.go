@@ -1,0 +1,211 @@
+// Package e2e runs the built function through the real orchestrators: the kustomize CLI
+// pinned as a Go tool of this module, and kpt when it is on PATH.
+package e2e
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the actual output")
+
+// Overlays are the deploy overlays, each rendering one <provider>-llamastack.
+var overlays = []struct{ provider, keyEnv string }{
+	{"gemini", "GEMINI_API_KEY"},
+	{"openai", "OPENAI_API_KEY"},
+	{"anthropic", "ANTHROPIC_API_KEY"},
+}
+
+var root, binary, kustomize string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	root = filepath.Dir(wd)
+	// The overlays' exec path is ../../../bin/llamastack-integration: build exactly that.
+	binary = filepath.Join(root, "bin", "llamastack-integration")
+	kustomize = filepath.Join(root, "bin", "kustomize")
+	for _, args := range [][]string{
+		{"build", "-o", binary, "./fn"},
+		{"build", "-o", kustomize, "sigs.k8s.io/kustomize/kustomize/v5"},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n", strings.Join(args, " "), err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// TestKustomizeOverlays renders every overlay with the pinned kustomize CLI and compares
+// the output with testdata/e2e/<provider>.yaml.
+func TestKustomizeOverlays(t *testing.T) {
+	for _, o := range overlays {
+		t.Run(o.provider, func(t *testing.T) {
+			dir := filepath.Join(root, "deploy", "overlays", o.provider)
+			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
+			require.NoError(t, err, stderr)
+			require.Empty(t, stderr, "a clean render writes nothing to stderr")
+
+			// The function really ran: kustomize silently skips exec functions without
+			// --enable-exec, and these fields exist only when it did.
+			for _, want := range []string{
+				"name: " + o.provider + "-llamastack",
+				"provider: " + o.provider,
+				"name: " + o.keyEnv,
+				"name: " + o.provider + "-" + o.provider + "-api-key",
+				"namespace: openshift-ingress",
+			} {
+				require.Contains(t, out, want)
+			}
+			require.Equal(t, 1, strings.Count(out, "kind: LLMInferenceService"))
+			require.NotContains(t, out, "LlamastackIntegration", "the functionConfig is not part of the output")
+			require.NotContains(t, out, "config.kubernetes.io/", "no function or internal annotations leak into the output")
+			golden(t, filepath.Join(root, "testdata", "e2e", o.provider+".yaml"), out)
+		})
+	}
+}
+
+// TestKustomizeSkipsFunctionWithoutExecFlag documents kustomize's trap: without
+// --enable-exec the function does not run and nothing says so. The README warns about it.
+func TestKustomizeSkipsFunctionWithoutExecFlag(t *testing.T) {
+	out, _, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", filepath.Join(root, "deploy", "overlays", "gemini"))
+	require.NoError(t, err)
+	require.NotContains(t, out, "provider: gemini")
+}
+
+// TestIdempotentOnRenderedOutput runs the binary (standalone form) on each overlay's
+// rendered output with the overlay's own functionConfig: nothing may change. The rendered
+// output no longer carries kustomize's record of the name before namePrefix, so the target
+// is the final name there.
+func TestIdempotentOnRenderedOutput(t *testing.T) {
+	for _, o := range overlays {
+		t.Run(o.provider, func(t *testing.T) {
+			rendered := filepath.Join(root, "testdata", "e2e", o.provider+".yaml")
+			overlayConfig := readFile(t, filepath.Join(root, "deploy", "overlays", o.provider, "llamastack-integration.yaml"))
+			require.Contains(t, overlayConfig, "  target:\n    name: llamastack\n")
+			config := filepath.Join(t.TempDir(), "config.yaml")
+			require.NoError(t, os.WriteFile(config, []byte(strings.Replace(overlayConfig, "    name: llamastack\n", "    name: "+o.provider+"-llamastack\n", 1)), 0o644))
+			out, stderr, err := run(t, root, binary, config, rendered)
+			require.NoError(t, err, stderr)
+			want, err := os.ReadFile(rendered)
+			require.NoError(t, err)
+			require.Equal(t, string(want), out)
+		})
+	}
+}
+
+// TestKustomizeReportsFunctionErrors breaks an overlay and checks what the user sees: the
+// function's one-line message on stderr and a failed build with no output.
+func TestKustomizeReportsFunctionErrors(t *testing.T) {
+	dir := copyOverlay(t, "gemini")
+	config := filepath.Join(dir, "deploy", "overlays", "gemini", "llamastack-integration.yaml")
+	b, err := os.ReadFile(config)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(config, bytes.Replace(b, []byte("provider: gemini"), []byte("provider: gemni"), 1), 0o644))
+
+	out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(dir, "deploy", "overlays", "gemini"))
+	require.Error(t, err)
+	require.Empty(t, out)
+	require.Contains(t, stderr, `llamastack-integration: error: LlamastackIntegration gemini spec.provider: unknown provider "gemni" (did you mean "gemini"?); valid providers: anthropic, gemini, openai`+"\n")
+	require.Equal(t, 1, strings.Count(stderr, "unknown provider"), "the error is printed once")
+}
+
+// TestKpt runs the example package through kpt's declarative pipeline (fn render) and the
+// imperative form with a ConfigMap functionConfig (fn eval -- key=value).
+func TestKpt(t *testing.T) {
+	kpt, err := exec.LookPath("kpt")
+	if err != nil {
+		t.Skip("kpt is not on PATH: skipping the kpt fn render / fn eval tests (install kpt to run them)")
+	}
+	t.Run("render", func(t *testing.T) {
+		pkg := copyPackage(t)
+		_, stderr, err := run(t, pkg, kpt, "fn", "render", "--allow-exec", ".")
+		require.NoError(t, err, stderr)
+		require.Contains(t, stderr, "[PASS]")
+		require.Contains(t, stderr, "configured for openai model gpt-4o")
+		golden(t, filepath.Join(root, "testdata", "e2e", "kpt-render.yaml"), readFile(t, filepath.Join(pkg, "llminferenceservice.yaml")))
+
+		// Rendering again changes nothing.
+		first := readFile(t, filepath.Join(pkg, "llminferenceservice.yaml"))
+		_, stderr, err = run(t, pkg, kpt, "fn", "render", "--allow-exec", ".")
+		require.NoError(t, err, stderr)
+		require.Equal(t, first, readFile(t, filepath.Join(pkg, "llminferenceservice.yaml")))
+		require.Equal(t, readFile(t, filepath.Join(root, "examples", "kpt-package", "llamastack-integration.yaml")), readFile(t, filepath.Join(pkg, "llamastack-integration.yaml")),
+			"the functionConfig file is left as it is")
+	})
+	t.Run("eval", func(t *testing.T) {
+		pkg := copyPackage(t)
+		_, stderr, err := run(t, pkg, kpt, "fn", "eval", ".", "--exec", "../../bin/llamastack-integration", "--", "provider=anthropic", "model=claude-sonnet-4-20250514", "tiers=free,premium")
+		require.NoError(t, err, stderr)
+		golden(t, filepath.Join(root, "testdata", "e2e", "kpt-eval.yaml"), readFile(t, filepath.Join(pkg, "llminferenceservice.yaml")))
+	})
+	t.Run("eval error", func(t *testing.T) {
+		pkg := copyPackage(t)
+		before := readFile(t, filepath.Join(pkg, "llminferenceservice.yaml"))
+		_, stderr, err := run(t, pkg, kpt, "fn", "eval", ".", "--exec", "../../bin/llamastack-integration", "--", "provider=azure-openai")
+		require.Error(t, err)
+		require.Contains(t, stderr, `data.provider: unknown provider "azure-openai"`)
+		require.Equal(t, before, readFile(t, filepath.Join(pkg, "llminferenceservice.yaml")), "a failed run changes no file")
+	})
+}
+
+// copyPackage copies examples/kpt-package to <tmp>/examples/kpt-package with <tmp>/bin
+// linked to the built binary, so the Kptfile's relative exec path resolves the same way.
+func copyPackage(t *testing.T) string {
+	t.Helper()
+	tmp := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(root, "bin"), filepath.Join(tmp, "bin")))
+	pkg := filepath.Join(tmp, "examples", "kpt-package")
+	require.NoError(t, os.CopyFS(pkg, os.DirFS(filepath.Join(root, "examples", "kpt-package"))))
+	return pkg
+}
+
+// copyOverlay copies deploy/ to a temp dir (with bin/ linked) so a test can break an overlay.
+func copyOverlay(t *testing.T, provider string) string {
+	t.Helper()
+	tmp := t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(root, "bin"), filepath.Join(tmp, "bin")))
+	require.NoError(t, os.CopyFS(filepath.Join(tmp, "deploy"), os.DirFS(filepath.Join(root, "deploy"))))
+	return tmp
+}
+
+func run(t *testing.T, dir, name string, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// golden compares actual with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path, actual string) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(actual), 0o644))
+		return
+	}
+	require.Equal(t, readFile(t, path), actual, "golden file %s differs; rerun with -update and review the diff", path)
+}
