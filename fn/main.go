@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -103,7 +104,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 				fmt.Fprintf(stderr, "%s: %s\n", name, processor.Describe(r))
 			}
 		} else {
-			fmt.Fprintf(stderr, "%s: error: cannot read the input: %s\n", name, oneLine(err.Error()))
+			fmt.Fprintf(stderr, "%s: error: cannot read the input: %s\n", name, readError(err))
 		}
 		// kpt reads error results from the ResourceList on stdout; a standalone run has no
 		// ResourceList to carry them, so it writes nothing.
@@ -126,6 +127,15 @@ func readFunctionConfig(path string) (*yaml.RNode, error) {
 		return nil, fmt.Errorf("cannot parse the functionConfig %s: %s", path, oneLine(err.Error()))
 	}
 	return fc, nil
+}
+
+// readError turns kyaml's read error into one line without its internal prefixes.
+func readError(err error) string {
+	msg := oneLine(err.Error())
+	for _, prefix := range []string{"failed to read ResourceList input: ", "MalformedYAMLError: "} {
+		msg = strings.ReplaceAll(msg, prefix, "")
+	}
+	return msg
 }
 
 func oneLine(s string) string {

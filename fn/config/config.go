@@ -231,7 +231,6 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	cfg := &Config{
 		Provider:         provider,
 		Model:            spec.Model,
-		SecretName:       v1alpha1.DefaultSecretName(spec.Provider),
 		SecretKey:        v1alpha1.DefaultSecretKey,
 		GatewayName:      v1alpha1.DefaultGatewayName,
 		GatewayNamespace: v1alpha1.DefaultGatewayNamespace,
@@ -240,6 +239,10 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	}
 	if cfg.Model == "" {
 		cfg.Model = provider.DefaultModel
+	}
+	if ok {
+		// Derived from the provider: only meaningful, and only checked, for a known one.
+		cfg.SecretName = v1alpha1.DefaultSecretName(provider.Name)
 	}
 	if s := spec.APIKeySecret; s != nil {
 		cfg.SecretName = or(s.Name, cfg.SecretName)
@@ -279,7 +282,9 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 			truncate(spec.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
 	}
 
-	errs = append(errs, checkName(p("apiKeySecret.name"), cfg.SecretName, "Secret", dnsSubdomain, 253)...)
+	if cfg.SecretName != "" {
+		errs = append(errs, checkName(p("apiKeySecret.name"), cfg.SecretName, "Secret", dnsSubdomain, 253)...)
+	}
 	if len(cfg.SecretKey) > 253 || !secretKey.MatchString(cfg.SecretKey) {
 		errs = append(errs, Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%q is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253), for example api-key", truncate(cfg.SecretKey))})
 	}

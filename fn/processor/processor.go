@@ -175,30 +175,22 @@ func result(severity framework.Severity, ref *yaml.ResourceIdentifier, path, msg
 	return r
 }
 
-// Describe renders a result as one line for people: "error: Kind ns/name field: message".
+// Describe renders a result as one line for people:
+// "error: LLMInferenceService llm/name: spec.field: message".
 func Describe(r *framework.Result) string {
-	var b strings.Builder
-	b.WriteString(string(r.Severity))
-	b.WriteString(": ")
-	if r.ResourceRef != nil {
-		b.WriteString(r.ResourceRef.Kind)
-		b.WriteString(" ")
+	parts := []string{string(r.Severity)}
+	switch {
+	case r.ResourceRef != nil:
+		name := r.ResourceRef.Name
 		if r.ResourceRef.Namespace != "" {
-			b.WriteString(r.ResourceRef.Namespace + "/")
+			name = r.ResourceRef.Namespace + "/" + name
 		}
-		if r.ResourceRef.Name != "" {
-			b.WriteString(r.ResourceRef.Name)
-		} else {
-			b.WriteString("(unnamed)")
-		}
-		b.WriteString(" ")
-	} else if r.Severity == framework.Error {
-		b.WriteString(v1alpha1.Kind + " ")
+		parts = append(parts, strings.TrimSpace(r.ResourceRef.Kind+" "+name))
+	case r.Severity == framework.Error:
+		parts = append(parts, v1alpha1.Kind)
 	}
 	if r.Field != nil && r.Field.Path != "" {
-		b.WriteString(r.Field.Path)
-		b.WriteString(": ")
+		parts = append(parts, r.Field.Path)
 	}
-	b.WriteString(r.Message)
-	return b.String()
+	return strings.Join(append(parts, r.Message), ": ")
 }

@@ -1,0 +1,153 @@
+package config
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func load(t *testing.T, doc string) (*Config, []Problem, []Problem) {
+	t.Helper()
+	cfg, _, errs, warnings := Load(yaml.MustParse(doc))
+	return cfg, errs, warnings
+}
+
+const header = "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: t}\n"
+
+func TestDefaults(t *testing.T) {
+	cfg, errs, warnings := load(t, header+"spec: {provider: gemini}\n")
+	require.Empty(t, errs)
+	require.Empty(t, warnings)
+	require.Equal(t, "gemini", cfg.Provider.Name)
+	require.Equal(t, "gemini-2.0-flash", cfg.Model)
+	require.Equal(t, "gemini-gemini-api-key", cfg.SecretName)
+	require.Equal(t, "api-key", cfg.SecretKey)
+	require.Equal(t, "maas-default-gateway", cfg.GatewayName)
+	require.Equal(t, "openshift-ingress", cfg.GatewayNamespace)
+	require.False(t, cfg.SetTiers, "no tiers field means no annotation")
+	require.False(t, cfg.SkipModelDownload)
+	require.Empty(t, cfg.Image, "empty keeps the base's image")
+}
+
+func TestTiersSemantics(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		set        bool
+		tiers      []string
+	}{
+		{"absent", "provider: gemini", false, nil},
+		{"null", "provider: gemini\n  tiers: null", false, nil},
+		{"empty means all tiers", "provider: gemini\n  tiers: []", true, []string{}},
+		{"listed", "provider: gemini\n  tiers: [free, premium]", true, []string{"free", "premium"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, errs, _ := load(t, header+"spec:\n  "+tc.spec+"\n")
+			require.Empty(t, errs)
+			require.Equal(t, tc.set, cfg.SetTiers)
+			if tc.set {
+				require.Equal(t, tc.tiers, cfg.Tiers)
+			}
+		})
+	}
+}
+
+func TestConfigMapMatchesTypedConfig(t *testing.T) {
+	typed, errs, _ := load(t, header+`spec:
+  provider: openai
+  model: gpt-4o
+  apiKeySecret: {name: k, key: token}
+  gateway: {name: gw, namespace: gws}
+  tiers: [free, premium]
+  target: {name: ls, namespace: llm}
+  image: quay.io/x/ls:1.0
+  modelURI: pvc://models/x
+  skipModelDownload: true
+`)
+	require.Empty(t, errs)
+	fromMap, errs, _ := load(t, `apiVersion: v1
+kind: ConfigMap
+metadata: {name: fn}
+data:
+  provider: openai
+  model: gpt-4o
+  apiKeySecret.name: k
+  apiKeySecret.key: token
+  gateway.name: gw
+  gateway.namespace: gws
+  tiers: '["free", "premium"]'
+  target.name: ls
+  target.namespace: llm
+  image: quay.io/x/ls:1.0
+  modelURI: pvc://models/x
+  skipModelDownload: "true"
+`)
+	require.Empty(t, errs)
+	require.Equal(t, typed, fromMap)
+}
+
+func TestConfigMapTierForms(t *testing.T) {
+	for value, want := range map[string][]string{
+		`""`:             {},
+		`"[]"`:           {},
+		`"free"`:         {"free"},
+		`"free, gold"`:   {"free", "gold"},
+		`'["a","b"]'`:    {"a", "b"},
+		`" free ,,gold"`: {"free", "gold"},
+	} {
+		cfg, errs, _ := load(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  provider: gemini\n  tiers: "+value+"\n")
+		require.Empty(t, errs, value)
+		require.True(t, cfg.SetTiers, value)
+		require.Equal(t, want, cfg.Tiers, value)
+	}
+}
+
+func TestProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		want       []Problem
+	}{
+		{"missing provider", "model: gpt-4o", []Problem{{"spec.provider", "is required; set it to one of: anthropic, gemini, openai"}}},
+		{"model type", "provider: openai\n  model: 4", []Problem{{"spec.model", "must be a string, not the number 4 (quote it if you meant the text)"}}},
+		{"bool type", "provider: openai\n  skipModelDownload: \"yes\"", []Problem{{"spec.skipModelDownload", `must be true or false, not the string "yes"`}}},
+		{"duplicate key", "provider: openai\n  provider: gemini", []Problem{{"spec.provider", "is set twice; keep one"}}},
+		{"secret too long", "provider: openai\n  apiKeySecret: {name: " + string(make([]byte, 0)) + repeat("a", 254) + "}",
+			[]Problem{{"spec.apiKeySecret.name", `"` + repeat("a", 64) + `..." is 254 characters; a Secret name is a DNS subdomain of at most 253`}}},
+		{"tier duplicate", "provider: openai\n  tiers: [free, free]", []Problem{{"spec.tiers[1]", `tier "free" is listed twice; list each tier once`}}},
+		{"empty tier", "provider: openai\n  tiers: ['']", []Problem{{"spec.tiers[0]", "must not be empty; give a tier name"}}},
+		{"target namespace", "provider: openai\n  target: {namespace: LLM}", []Problem{{"spec.target.namespace", `"LLM" is not a valid namespace name; use a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs, _ := load(t, header+"spec:\n  "+tc.spec+"\n")
+			require.Equal(t, tc.want, errs)
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	for _, tc := range []struct{ spec, path, contains string }{
+		{"model: gpt-99", "spec.model", `model "gpt-99" is not among the OpenAI models`},
+		{"image: quay.io/x/llama-stack:latest", "spec.image", "is not pinned"},
+		{"image: quay.io/x/llama-stack", "spec.image", "is not pinned"},
+		{"image: localhost:5000/llama-stack", "spec.image", "is not pinned"},
+	} {
+		cfg, errs, warnings := load(t, header+"spec:\n  provider: openai\n  "+tc.spec+"\n")
+		require.Empty(t, errs)
+		require.NotNil(t, cfg)
+		require.Len(t, warnings, 1, tc.spec)
+		require.Equal(t, tc.path, warnings[0].Path)
+		require.Contains(t, warnings[0].Message, tc.contains)
+	}
+	for _, pinned := range []string{"quay.io/x/ls:0.3.0", "localhost:5000/ls:1", "quay.io/x/ls@sha256:abc"} {
+		_, _, warnings := load(t, header+"spec:\n  provider: openai\n  image: "+pinned+"\n")
+		require.Empty(t, warnings, pinned)
+	}
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the actual output")
+
+const config = `apiVersion: llamastack.opendatahub.io/v1alpha1
+kind: LlamastackIntegration
+metadata: {name: gemini}
+spec: {provider: gemini}
+`
+
+const service = `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata: {name: llamastack, namespace: llm}
+spec: {}
+`
+
+func resourceList(items, fc string) string {
+	return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + indentItem(items) + "functionConfig:\n" + indent(fc)
+}
+
+func indentItem(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "- " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n"
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n"
+}
+
+// TestCLI runs the program as kustomize and kpt do (ResourceList on stdin) and in its
+// standalone form, and checks the exit code, that stdout is YAML (or empty), and stderr
+// against testdata/cli/<case>.stderr exactly.
+func TestCLI(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		return path
+	}
+	configFile := write("config.yaml", config)
+	serviceFile := write("service.yaml", service)
+	badConfigFile := write("bad-config.yaml", strings.Replace(config, "provider: gemini", "provider: gemni", 1))
+
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		stdin  string
+		exit   int
+		stdout string // "resourcelist", "yaml", "empty", or text it must contain
+	}{
+		{name: "ok", stdin: resourceList(service, config), exit: 0, stdout: "resourcelist"},
+		{name: "unknown-provider", stdin: resourceList(service, strings.Replace(config, "provider: gemini", "provider: gemni", 1)), exit: 1, stdout: "resourcelist"},
+		{name: "several-errors", stdin: resourceList(service, "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: openai, tiers: free, gateway: {namespace: Bad_NS}}\n"), exit: 1, stdout: "resourcelist"},
+		{name: "warnings", stdin: resourceList(service, "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: openai, model: gpt-6-preview, image: 'quay.io/x/ls:latest'}\n"), exit: 0, stdout: "resourcelist"},
+		{name: "malformed", stdin: "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\n", exit: 1, stdout: "empty"},
+		{name: "no-llminferenceservice", stdin: resourceList("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", config), exit: 1, stdout: "resourcelist"},
+		{name: "standalone", args: []string{configFile, serviceFile}, exit: 0, stdout: "yaml"},
+		{name: "standalone-stdin", args: []string{configFile, "-"}, stdin: service, exit: 0, stdout: "yaml"},
+		{name: "standalone-error", args: []string{badConfigFile, serviceFile}, exit: 1, stdout: "empty"},
+		{name: "standalone-missing-file", args: []string{configFile, filepath.Join(dir, "nope.yaml")}, exit: 1, stdout: "empty"},
+		{name: "unknown-flag", args: []string{"--frobnicate"}, exit: 2, stdout: "empty"},
+		{name: "help", args: []string{"--help"}, exit: 0, stdout: "kpt fn eval --exec llamastack-integration"},
+		{name: "version", args: []string{"--version"}, exit: 0, stdout: "llamastack-integration dev\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+			require.Equal(t, tc.exit, code, "exit code; stderr: %s", stderr.String())
+			switch tc.stdout {
+			case "empty":
+				require.Empty(t, stdout.String())
+			case "resourcelist", "yaml":
+				node, err := yaml.Parse(stdout.String())
+				require.NoError(t, err, "stdout is YAML")
+				if tc.stdout == "resourcelist" {
+					require.Equal(t, "ResourceList", node.GetKind())
+				} else {
+					require.Equal(t, "LLMInferenceService", node.GetKind())
+					require.NotContains(t, stdout.String(), "config.kubernetes.io/", "standalone output carries no function annotations")
+				}
+			default:
+				require.Contains(t, stdout.String(), tc.stdout)
+			}
+			for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
+				if line != "" {
+					require.True(t, strings.HasPrefix(line, "llamastack-integration: "), "every stderr line names the function: %q", line)
+				}
+			}
+			require.NotContains(t, stderr.String(), "goroutine", "no Go stack trace")
+			golden(t, filepath.Join("testdata", "cli", tc.name+".stderr"), strings.ReplaceAll(stderr.String(), dir, "$TMP"))
+		})
+	}
+}
+
+// TestSecretNeverOnStderr plants canaries in a Secret and a literal env value, then fails
+// the run on purpose: neither may reach stderr.
+func TestSecretNeverOnStderr(t *testing.T) {
+	secret := "apiVersion: v1\nkind: Secret\nmetadata: {name: gemini-gemini-api-key}\nstringData: {api-key: canary-3c1f0}\n"
+	svc := "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: llamastack}\nspec:\n  template:\n    containers:\n    - name: main\n      env:\n      - {name: GEMINI_API_KEY, value: canary-env-77d1}\n      - {name: GEMINI_API_KEY, value: canary-env-77d1}\n"
+	input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + indentItem(secret) + indentItem(svc) + "functionConfig:\n" + indent(config)
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 1, run(nil, strings.NewReader(input), &stdout, &stderr))
+	require.Contains(t, stderr.String(), "env[name=GEMINI_API_KEY]: is defined twice")
+	require.NotContains(t, stderr.String(), "canary")
+	require.NotContains(t, stdout.String()[strings.Index(stdout.String(), "results:"):], "canary")
+}
+
+func golden(t *testing.T, path, actual string) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(actual), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./fn -update")
+	require.Equal(t, string(want), actual)
+}

@@ -1,0 +1,195 @@
+package transform
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
+	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/providers"
+)
+
+func testConfig(t *testing.T, provider string) *config.Config {
+	t.Helper()
+	p, ok := providers.Lookup(provider)
+	require.True(t, ok)
+	return &config.Config{
+		Provider: p, Model: p.DefaultModel, SecretName: v1alpha1.DefaultSecretName(provider), SecretKey: "api-key",
+		GatewayName: "maas-default-gateway", GatewayNamespace: "openshift-ingress",
+	}
+}
+
+func apply(t *testing.T, doc string, cfg *config.Config) (*yaml.RNode, Outcome) {
+	t.Helper()
+	node := yaml.MustParse(doc)
+	require.Empty(t, Check(node, cfg))
+	out, err := Apply(node, cfg)
+	require.NoError(t, err)
+	return node, out
+}
+
+func lookup(t *testing.T, node *yaml.RNode, path string) string {
+	t.Helper()
+	v, err := node.GetFieldValue(path)
+	require.NoError(t, err, path)
+	return fmt.Sprint(v)
+}
+
+// TestKServeFacts checks each fact KServe imposes, on a service that has none of them.
+func TestKServeFacts(t *testing.T) {
+	node, out := apply(t, "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls}\n", testConfig(t, "gemini"))
+	require.Empty(t, out.Warnings)
+	containers, err := node.Pipe(yaml.Lookup("spec", "template", "containers"))
+	require.NoError(t, err)
+	elements, err := containers.Elements()
+	require.NoError(t, err)
+	require.Len(t, elements, 1)
+	main := elements[0]
+	require.Equal(t, "main", lookup(t, main, "name"))
+	require.Equal(t, v1alpha1.DefaultImage, lookup(t, main, "image"))
+	command, err := main.GetSlice("command")
+	require.NoError(t, err)
+	require.Equal(t, []any{"/bin/sh", "-c"}, command)
+	args, err := main.GetSlice("args")
+	require.NoError(t, err)
+	require.Equal(t, []any{StartupScript}, args)
+	for _, probe := range probes {
+		require.Equal(t, "/v1/health", lookup(t, main, probe+".httpGet.path"))
+		require.Equal(t, "8000", lookup(t, main, probe+".httpGet.port"))
+		require.Equal(t, "HTTPS", lookup(t, main, probe+".httpGet.scheme"))
+	}
+	require.Equal(t, "gemini-gemini-api-key", lookup(t, main, "env.[name=GEMINI_API_KEY].valueFrom.secretKeyRef.name"))
+	require.Equal(t, "api-key", lookup(t, main, "env.[name=GEMINI_API_KEY].valueFrom.secretKeyRef.key"))
+	require.Equal(t, "8000", lookup(t, main, "env.[name=LLAMA_STACK_PORT].value"))
+	require.Equal(t, "8000", lookup(t, main, "ports.[containerPort=8000].containerPort"))
+	require.Equal(t, "tls-certs", lookup(t, main, "volumeMounts.[mountPath=/var/run/kserve/tls].name"))
+	require.Equal(t, "gemini-2.0-flash", lookup(t, node, "spec.model.name"))
+	require.Equal(t, v1alpha1.DefaultModelURI, lookup(t, node, "spec.model.uri"))
+	require.Equal(t, "maas-default-gateway", lookup(t, node, "spec.router.gateway.refs.[name=maas-default-gateway].name"))
+	require.Equal(t, "openshift-ingress", lookup(t, node, "spec.router.gateway.refs.[name=maas-default-gateway].namespace"))
+	route, err := node.Pipe(yaml.Lookup("spec", "router", "route"))
+	require.NoError(t, err)
+	require.Equal(t, "{}", strings.TrimSpace(route.MustString()))
+	require.Equal(t, "gemini", node.GetLabels()[ProviderLabel])
+	require.Equal(t, "ls", node.GetLabels()[InstanceLabel])
+	require.NotContains(t, node.MustString(), "{{", "KServe renders the spec as a Go template")
+	require.NotContains(t, node.MustString(), TiersAnnotation, "no tiers annotation unless spec.tiers is set")
+}
+
+// TestDeployBaseCarriesTheFunctionsStartup keeps deploy/base in step with the function: the
+// function changes nothing in the base's main container but provider settings.
+func TestDeployBaseCarriesTheFunctionsStartup(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
+	require.NoError(t, err)
+	node, out := apply(t, string(b), testConfig(t, "openai"))
+	require.Empty(t, out.Warnings)
+	require.Equal(t, []string{
+		"label provider=openai", "label app.kubernetes.io/instance=llamastack", "spec.model.name=gpt-4o",
+		"spec.router.gateway.refs=[openshift-ingress/maas-default-gateway]",
+		"env OPENAI_API_KEY from Secret openai-openai-api-key key api-key",
+	}, out.Changes)
+	require.Contains(t, node.MustString(), "# Required by KServe, scheme included", "comments survive")
+}
+
+func TestIdempotentAndKeyedByName(t *testing.T) {
+	doc := `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata:
+  name: ls
+  labels: {}
+spec:
+  template:
+    containers:
+    - name: main
+      env:
+      - valueFrom: {secretKeyRef: {key: api-key, name: gemini-gemini-api-key}}
+        name: GEMINI_API_KEY
+      - {name: LLAMA_STACK_PORT, value: "8000"}
+      ports: [{containerPort: 8000}]
+`
+	cfg := testConfig(t, "gemini")
+	node, _ := apply(t, doc, cfg)
+	first := node.MustString()
+	require.Equal(t, 1, strings.Count(first, "name: GEMINI_API_KEY"))
+	require.Equal(t, 1, strings.Count(first, "name: LLAMA_STACK_PORT"))
+	require.Equal(t, 1, strings.Count(first, "containerPort"))
+	require.Contains(t, first, "labels:\n    provider: gemini", "a flow-style {} map that gains keys becomes block style")
+
+	again, out := apply(t, first, cfg)
+	require.Equal(t, first, again.MustString())
+	require.Empty(t, out.Changes, "a second run changes nothing")
+}
+
+func TestSecretRefUpdatesInPlace(t *testing.T) {
+	doc := `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata: {name: ls}
+spec:
+  template:
+    containers:
+    - name: main
+      env:
+      - name: OPENAI_API_KEY
+        valueFrom:
+          configMapKeyRef: {name: wrong, key: api-key}
+      - name: LLAMA_STACK_PORT
+        valueFrom: {fieldRef: {fieldPath: metadata.name}}
+`
+	cfg := testConfig(t, "openai")
+	cfg.SecretName, cfg.SecretKey = "rotated", "v2"
+	node, _ := apply(t, doc, cfg)
+	require.Equal(t, "rotated", lookup(t, node, "spec.template.containers.[name=main].env.[name=OPENAI_API_KEY].valueFrom.secretKeyRef.name"))
+	require.Equal(t, "v2", lookup(t, node, "spec.template.containers.[name=main].env.[name=OPENAI_API_KEY].valueFrom.secretKeyRef.key"))
+	require.NotContains(t, node.MustString(), "configMapKeyRef")
+	require.NotContains(t, node.MustString(), "fieldRef", "LLAMA_STACK_PORT becomes a literal 8000")
+}
+
+func TestKeepsBaseChoices(t *testing.T) {
+	doc := `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata: {name: ls}
+spec:
+  model: {uri: "oci://registry/model:1"}
+  router:
+    route: {http: {spec: {}}}
+  template:
+    containers:
+    - name: main
+      image: quay.io/me/llama-stack:0.3.1
+      command: [llama]
+      args: [stack, run, starter]
+      livenessProbe: {httpGet: {path: /health}, periodSeconds: 7}
+`
+	node, out := apply(t, doc, testConfig(t, "anthropic"))
+	require.Empty(t, out.Warnings)
+	require.Equal(t, "oci://registry/model:1", lookup(t, node, "spec.model.uri"))
+	require.Equal(t, "quay.io/me/llama-stack:0.3.1", lookup(t, node, "spec.template.containers.[name=main].image"))
+	require.Equal(t, "llama", lookup(t, node, "spec.template.containers.[name=main].command.0"))
+	require.Equal(t, "7", lookup(t, node, "spec.template.containers.[name=main].livenessProbe.periodSeconds"))
+	require.Equal(t, "/v1/health", lookup(t, node, "spec.template.containers.[name=main].livenessProbe.httpGet.path"))
+	require.NotContains(t, node.MustString(), "route: {}", "an existing route is kept")
+}
+
+func TestCheckFindings(t *testing.T) {
+	for _, tc := range []struct{ name, spec, path string }{
+		{"template not a map", "template: []", "spec.template"},
+		{"containers not a list", "template: {containers: {name: main}}", "spec.template.containers"},
+		{"env not a list", "template: {containers: [{name: main, env: {A: b}}]}", "spec.template.containers[name=main].env"},
+		{"grpc probe", "template: {containers: [{name: main, readinessProbe: {grpc: {port: 8000}}}]}", "spec.template.containers[name=main].readinessProbe.grpc"},
+		{"tcp probe", "template: {containers: [{name: main, startupProbe: {tcpSocket: {port: 8000}}}]}", "spec.template.containers[name=main].startupProbe.tcpSocket"},
+		{"nameless container", "template: {containers: [{image: x}]}", "spec.template.containers[0]"},
+		{"refs not a list", "router: {gateway: {refs: {name: x}}}", "spec.router.gateway.refs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse("apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls}\nspec:\n  " + tc.spec + "\n")
+			findings := Check(node, testConfig(t, "gemini"))
+			require.Len(t, findings, 1)
+			require.Equal(t, tc.path, findings[0].Path)
+		})
+	}
+}
