@@ -1,0 +1,50 @@
+# llamastack-integration: build, render and test. Needs only Go; everything else (the pinned
+# kustomize CLI, the module's dependencies) comes through the Go module proxy.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+FUNCTION := $(BIN)/llamastack-integration
+KUSTOMIZE := $(BIN)/kustomize
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+OVERLAY ?= gemini
+
+.PHONY: all build render test unit e2e golden fmt vet clean
+
+all: build
+
+## build: the function binary (bin/llamastack-integration) and the pinned kustomize CLI (bin/kustomize)
+build: $(FUNCTION) $(KUSTOMIZE)
+
+$(FUNCTION): $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $@ ./fn
+
+$(KUSTOMIZE): go.mod go.sum
+	$(GO) build -o $@ sigs.k8s.io/kustomize/kustomize/v5
+
+## render: render deploy/overlays/$(OVERLAY) (default gemini) with the function
+render: build
+	$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec deploy/overlays/$(OVERLAY)
+
+## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt
+test: vet fmt
+	$(GO) test -count=1 ./...
+
+unit:
+	$(GO) test -count=1 ./fn/...
+
+e2e:
+	$(GO) test -count=1 ./e2e/...
+
+## golden: rewrite every golden file from the actual output; review the diff before committing
+golden:
+	$(GO) test -count=1 ./fn/... ./e2e/... -update
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf $(BIN) dist
