@@ -131,6 +131,11 @@ func TestKpt(t *testing.T) {
 	if err != nil {
 		t.Skip("kpt is not on PATH: skipping the kpt fn render / fn eval tests (install kpt to run them)")
 	}
+	t.Run("example package carries the deploy base", func(t *testing.T) {
+		require.Equal(t, readFile(t, filepath.Join(root, "deploy", "base", "llminferenceservice.yaml")),
+			readFile(t, filepath.Join(root, "examples", "kpt-package", "llminferenceservice.yaml")),
+			"a kpt package cannot reference files outside it, so it keeps a copy: cp deploy/base/llminferenceservice.yaml examples/kpt-package/")
+	})
 	t.Run("render", func(t *testing.T) {
 		pkg := copyPackage(t)
 		_, stderr, err := run(t, pkg, kpt, "fn", "render", "--allow-exec", ".")
