@@ -8,7 +8,7 @@ KUSTOMIZE := $(BIN)/kustomize
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 OVERLAY ?= gemini
 
-.PHONY: all build render test unit e2e golden fmt vet clean
+.PHONY: all build render test unit e2e conformance kube-binaries golden fmt vet clean
 
 all: build
 
@@ -25,15 +25,24 @@ $(KUSTOMIZE): go.mod go.sum
 render: build
 	$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec deploy/overlays/$(OVERLAY)
 
-## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt
-test: vet fmt
-	$(GO) test -count=1 ./...
+## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt,
+## and conformance against a real kube-apiserver (built on first use, about 5-11 minutes)
+test: vet fmt kube-binaries
+	$(GO) test -count=1 -timeout 30m ./...
 
 unit:
 	$(GO) test -count=1 ./fn/...
 
 e2e:
 	$(GO) test -count=1 ./e2e/...
+
+## conformance: KServe merge and Pod Security checks, server-side dry-run on a real kube-apiserver
+conformance: kube-binaries
+	$(GO) test -count=1 -timeout 30m ./conformance/...
+
+## kube-binaries: build (or find cached) kube-apiserver and etcd; progress shows on the first run
+kube-binaries:
+	@scripts/kube-binaries.sh >/dev/null
 
 ## golden: rewrite every golden file from the actual output; review the diff before committing
 golden:

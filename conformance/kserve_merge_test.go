@@ -1,16 +1,19 @@
-// Package conformance checks rendered manifests the way a cluster would: KServe's merge of
-// spec.template onto its vLLM preset, the Go-template rendering of the result, and Pod
-// Security "restricted" on the effective pod. The KServe presets come from the
+// Package conformance checks rendered manifests the way a cluster would: a real
+// kube-apiserver with KServe's CRDs (server-side dry-run), KServe's merge of spec.template
+// onto its vLLM preset followed by the Go-template rendering of the result, and Pod Security
+// "restricted" on the effective pod. KServe's CRDs and presets come from the
 // github.com/kserve/kserve module itself, at the versions we support.
 package conformance
 
 import (
 	"bytes"
 	"encoding/json"
-
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -41,6 +44,7 @@ func kserveDir(t *testing.T, version string) string {
 	return mod.Dir
 }
 
+// llmisvc is the part of an LLMInferenceService the checks read.
 type llmisvc struct {
 	Metadata metav1.ObjectMeta `json:"metadata"`
 	Spec     struct {
@@ -48,31 +52,25 @@ type llmisvc struct {
 			Name string `json:"name"`
 			URI  string `json:"uri"`
 		} `json:"model"`
+		Router struct {
+			Route   *json.RawMessage `json:"route"`
+			Gateway struct {
+				Refs []struct{ Name, Namespace string } `json:"refs"`
+			} `json:"gateway"`
+		} `json:"router"`
 		Template json.RawMessage `json:"template"`
 	} `json:"spec"`
-}
-
-func readYAML(t *testing.T, path string, into any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.NoError(t, yaml.Unmarshal(b, into))
 }
 
 // effectivePod does what KServe's controller does with the main workload: a strategic merge
 // of the service's spec.template onto the preset's (lists by name, command/args replaced
 // whole), then the whole result rendered as a Go template.
-func effectivePod(t *testing.T, presetFile string, svc llmisvc) corev1.PodSpec {
-	t.Helper()
-	var preset struct {
-		Spec struct {
-			Template json.RawMessage `json:"template"`
-		} `json:"spec"`
+func effectivePod(presetTemplate json.RawMessage, svc llmisvc) (corev1.PodSpec, error) {
+	var pod corev1.PodSpec
+	merged, err := strategicpatch.StrategicMergePatch(presetTemplate, svc.Spec.Template, corev1.PodSpec{})
+	if err != nil {
+		return pod, fmt.Errorf("strategic merge: %w", err)
 	}
-	readYAML(t, presetFile, &preset)
-	merged, err := strategicpatch.StrategicMergePatch(preset.Spec.Template, svc.Spec.Template, corev1.PodSpec{})
-	require.NoError(t, err)
-
 	// The template data KServe passes, reduced to what the presets read.
 	data := map[string]any{
 		"ObjectMeta": map[string]any{"Name": svc.Metadata.Name, "Namespace": svc.Metadata.Namespace},
@@ -89,99 +87,176 @@ func effectivePod(t *testing.T, presetFile string, svc llmisvc) corev1.PodSpec {
 		"kvTransferConfig": func(any) string { return "" },
 		"shutdownTimeout":  func(any, int64) int64 { return 15 },
 	}).Option("missingkey=error").Parse(string(merged))
-	require.NoError(t, err, "the merged spec does not parse as a Go template (a stray {{ in our fields?)")
+	if err != nil {
+		return pod, err
+	}
 	var rendered bytes.Buffer
-	require.NoError(t, tmpl.Execute(&rendered, data), "the merged spec does not render as a Go template")
+	if err := tmpl.Execute(&rendered, data); err != nil {
+		return pod, err
+	}
+	return pod, json.Unmarshal(rendered.Bytes(), &pod)
+}
 
-	var pod corev1.PodSpec
-	require.NoError(t, json.Unmarshal(rendered.Bytes(), &pod))
-	return pod
+var uriWithScheme = regexp.MustCompile(`^[a-z][a-z0-9+.-]*://.+`)
+
+// violations checks a rendered LLMInferenceService against every KServe fact, on the pod
+// KServe would build from presetTemplate. Each violation starts with the fact's name.
+func violations(presetTemplate json.RawMessage, svc llmisvc, keyEnv string) []string {
+	var v []string
+	fact := func(ok bool, name, format string, args ...any) {
+		if !ok {
+			v = append(v, name+": "+fmt.Sprintf(format, args...))
+		}
+	}
+	fact(uriWithScheme.MatchString(svc.Spec.Model.URI), "model uri", "spec.model.uri %q must be set with a scheme", svc.Spec.Model.URI)
+	fact(svc.Spec.Router.Route != nil, "route", "spec.router.route must be set ({} at least) or KServe creates no HTTPRoute")
+	fact(len(svc.Spec.Router.Gateway.Refs) > 0, "gateway namespace", "spec.router.gateway.refs is empty")
+	for _, r := range svc.Spec.Router.Gateway.Refs {
+		fact(r.Namespace != "", "gateway namespace", "gateway ref %q has no namespace", r.Name)
+	}
+
+	pod, err := effectivePod(presetTemplate, svc)
+	if err != nil {
+		return append(v, "template renders: "+err.Error())
+	}
+	var names []string
+	for _, c := range pod.Containers {
+		names = append(names, c.Name)
+	}
+	if fact(len(pod.Containers) == 1 && names[0] == "main", "container name", "the pod must have exactly one container, main; got %v", names); len(v) > 0 && strings.HasPrefix(v[len(v)-1], "container name") {
+		return v
+	}
+	main := pod.Containers[0]
+	startup := strings.Join(append(append([]string{}, main.Command...), main.Args...), " ")
+	fact(len(main.Command) > 0 && !strings.Contains(startup, "vllm"), "command", "main runs the preset's vLLM start-up: %.80q", startup)
+	fact(strings.Contains(startup, "llama stack run"), "command", "main does not start Llama Stack")
+
+	for name, p := range map[string]*corev1.Probe{"liveness": main.LivenessProbe, "readiness": main.ReadinessProbe, "startup": main.StartupProbe} {
+		if p == nil {
+			fact(false, "probe handler", "the %s probe is missing (the preset's /health probe would not be replaced)", name)
+			continue
+		}
+		h := p.ProbeHandler
+		fact(h.Exec == nil && h.TCPSocket == nil && h.GRPC == nil && h.HTTPGet != nil, "probe handler", "the %s probe must have exactly one handler, httpGet", name)
+		if h.HTTPGet != nil {
+			fact(h.HTTPGet.Path == "/v1/health", "probe handler", "the %s probe path is %q, not Llama Stack's /v1/health", name, h.HTTPGet.Path)
+			fact(h.HTTPGet.Port.IntValue() == 8000, "port", "the %s probe port is %s, not 8000", name, h.HTTPGet.Port.String())
+			fact(h.HTTPGet.Scheme == corev1.URISchemeHTTPS, "probe handler", "the %s probe scheme is %q; Llama Stack serves HTTPS", name, h.HTTPGet.Scheme)
+		}
+	}
+	ports := map[int32]bool{}
+	for _, p := range main.Ports {
+		ports[p.ContainerPort] = true
+	}
+	fact(ports[8000] && len(ports) == 1, "port", "main's ports are %v; the server listens on 8000 only", main.Ports)
+	env := map[string]corev1.EnvVar{}
+	for _, e := range main.Env {
+		env[e.Name] = e
+	}
+	fact(env["LLAMA_STACK_PORT"].Value == "8000", "port", "LLAMA_STACK_PORT is %q, not 8000", env["LLAMA_STACK_PORT"].Value)
+	key := env[keyEnv]
+	fact(key.ValueFrom != nil && key.ValueFrom.SecretKeyRef != nil && key.Value == "", "api key", "%s must come from a secretKeyRef", keyEnv)
+
+	mounted := false
+	for _, m := range main.VolumeMounts {
+		mounted = mounted || (m.MountPath == "/var/run/kserve/tls" && m.Name == "tls-certs")
+	}
+	volume := false
+	for _, vol := range pod.Volumes {
+		volume = volume || vol.Name == "tls-certs"
+	}
+	fact(mounted && volume, "tls", "the tls-certs volume must be mounted at /var/run/kserve/tls")
+	fact(strings.Contains(startup, "/var/run/kserve/tls/tls.crt") && strings.Contains(startup, "/var/run/kserve/tls/tls.key"), "tls", "the start-up does not read the mounted certificate")
+
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks())
+	if err != nil {
+		return append(v, "pod security: "+err.Error())
+	}
+	for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{Name: svc.Metadata.Name}, &pod) {
+		fact(r.Allowed, "pod security restricted", "%s: %s", r.ForbiddenReason, r.ForbiddenDetail)
+	}
+	return v
+}
+
+func presetTemplate(t *testing.T, version string) json.RawMessage {
+	t.Helper()
+	var preset struct {
+		Spec struct {
+			Template json.RawMessage `json:"template"`
+		} `json:"spec"`
+	}
+	readYAML(t, filepath.Join(kserveDir(t, version), "config", "llmisvcconfig", "config-llm-template.yaml"), &preset)
+	require.NotEmpty(t, preset.Spec.Template)
+	return preset.Spec.Template
+}
+
+func readYAML(t *testing.T, path string, into any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(b, into))
+}
+
+func renderedOverlay(t *testing.T, provider string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "e2e", provider+".yaml"))
+	require.NoError(t, err)
+	return string(b)
 }
 
 // TestEffectivePodRunsLlamaStack checks each overlay's rendered LLMInferenceService against
-// each KServe preset: the pod KServe would create must run our server, not vLLM.
+// each KServe preset: the pod KServe would create must run our server, not vLLM, and meet
+// Pod Security "restricted".
 func TestEffectivePodRunsLlamaStack(t *testing.T) {
-	root, err := filepath.Abs("..")
-	require.NoError(t, err)
 	for _, version := range kserveVersions {
-		preset := filepath.Join(kserveDir(t, version), "config", "llmisvcconfig", "config-llm-template.yaml")
+		preset := presetTemplate(t, version)
 		for provider, keyEnv := range overlays {
 			t.Run(version+"/"+provider, func(t *testing.T) {
 				var svc llmisvc
-				readYAML(t, filepath.Join(root, "testdata", "e2e", provider+".yaml"), &svc)
-				var ours corev1.PodSpec
-				require.NoError(t, json.Unmarshal(svc.Spec.Template, &ours))
-				pod := effectivePod(t, preset, svc)
-
-				require.Equal(t, []string{"main"}, containerNames(pod), "fact: only a container named main replaces the preset's")
-				main := pod.Containers[0]
-				require.Equal(t, "main", main.Name, "fact: the serving container is named main")
-				require.Equal(t, ours.Containers[0].Image, main.Image)
-				require.Equal(t, ours.Containers[0].Command, main.Command, "fact: command is ours, replaced whole")
-				require.Equal(t, ours.Containers[0].Args, main.Args, "fact: args are ours (v0.16's preset has vLLM args)")
-				require.NotContains(t, strings.Join(append(main.Command, main.Args...), " "), "vllm", "fact: no vLLM command survives the merge")
-
-				probes := map[string]*corev1.Probe{"liveness": main.LivenessProbe, "readiness": main.ReadinessProbe, "startup": main.StartupProbe}
-				for name, p := range probes {
-					require.NotNil(t, p, "fact: the %s probe is set (v0.20's preset probes /health, which Llama Stack does not serve)", name)
-					h := p.ProbeHandler
-					require.Nil(t, h.Exec, "fact: %s probe has one handler", name)
-					require.Nil(t, h.TCPSocket, "fact: %s probe has one handler", name)
-					require.Nil(t, h.GRPC, "fact: %s probe has one handler", name)
-					require.NotNil(t, h.HTTPGet, "fact: %s probe is httpGet", name)
-					require.Equal(t, "/v1/health", h.HTTPGet.Path, "fact: %s probe hits Llama Stack's health path", name)
-					require.Equal(t, 8000, h.HTTPGet.Port.IntValue(), "fact: %s probe port is 8000", name)
-					require.Equal(t, corev1.URISchemeHTTPS, h.HTTPGet.Scheme, "fact: %s probe scheme is HTTPS", name)
-				}
-
-				require.Contains(t, main.Ports, corev1.ContainerPort{ContainerPort: 8000, Protocol: corev1.ProtocolTCP}, "fact: the server listens on 8000")
-				env := map[string]corev1.EnvVar{}
-				for _, e := range main.Env {
-					env[e.Name] = e
-				}
-				require.Equal(t, "8000", env["LLAMA_STACK_PORT"].Value, "fact: LLAMA_STACK_PORT=8000")
-				require.NotNil(t, env[keyEnv].ValueFrom, "fact: %s comes from a Secret", keyEnv)
-				require.Equal(t, provider+"-"+provider+"-api-key", env[keyEnv].ValueFrom.SecretKeyRef.Name)
-
-				mounted := false
-				for _, m := range main.VolumeMounts {
-					if m.MountPath == "/var/run/kserve/tls" && m.Name == "tls-certs" {
-						mounted = true
-					}
-				}
-				require.True(t, mounted, "fact: the TLS certificate is mounted at /var/run/kserve/tls")
-				require.Contains(t, volumeNames(pod), "tls-certs", "the preset provides the tls-certs volume")
-				script := strings.Join(main.Args, "\n")
-				require.Contains(t, script, "/var/run/kserve/tls/tls.crt", "fact: the start-up reads the mounted certificate")
-				require.Contains(t, script, "/var/run/kserve/tls/tls.key")
-
-				// Pod Security "restricted" on the effective pod.
-				evaluator, err := policy.NewEvaluator(policy.DefaultChecks())
-				require.NoError(t, err)
-				var failures []string
-				for _, r := range evaluator.EvaluatePod(psapi.LevelVersion{Level: psapi.LevelRestricted, Version: psapi.LatestVersion()}, &metav1.ObjectMeta{Name: svc.Metadata.Name}, &pod) {
-					if !r.Allowed {
-						failures = append(failures, r.ForbiddenReason+": "+r.ForbiddenDetail)
-					}
-				}
-				require.Empty(t, failures, "the effective pod meets Pod Security restricted")
+				require.NoError(t, yaml.Unmarshal([]byte(renderedOverlay(t, provider)), &svc))
+				require.Empty(t, violations(preset, svc, keyEnv))
 			})
 		}
 	}
 }
 
-func containerNames(pod corev1.PodSpec) []string {
-	var names []string
-	for _, c := range pod.Containers {
-		names = append(names, c.Name)
+// TestBrokenFactsAreCaught breaks one KServe fact at a time in a rendered overlay and
+// checks that the conformance checks fail and name the fact.
+func TestBrokenFactsAreCaught(t *testing.T) {
+	for _, m := range []struct {
+		fact, from, to string
+		// onlyOn limits a mutation to the KServe versions where it breaks the fact.
+		onlyOn []string
+	}{
+		{fact: "container name", from: "      name: main\n", to: "      name: llama-stack\n"},
+		{fact: "command", from: "      command:\n      - /bin/sh\n      - -c\n", to: ""},
+		{fact: "probe handler", from: "      livenessProbe:\n", to: "      livenessProbe:\n        exec: {command: [\"true\"]}\n"},
+		{fact: "probe handler", from: "          path: /v1/health\n", to: "          path: /health\n"},
+		{fact: "probe handler", from: "          scheme: HTTPS\n", to: "          scheme: HTTP\n"},
+		{fact: "port", from: "      - containerPort: 8000\n", to: "      - containerPort: 8321\n"},
+		{fact: "port", from: "        value: \"8000\"\n", to: "        value: \"8321\"\n"},
+		{fact: "route", from: "    route: {}\n", to: ""},
+		{fact: "gateway namespace", from: "        namespace: openshift-ingress\n", to: ""},
+		{fact: "model uri", from: "    uri: hf://llamastack-integration/no-weights\n", to: "    uri: llamastack-integration/no-weights\n"},
+		{fact: "template renders", from: "set -eu\n", to: "set -eu # {{ .Oops }}\n"},
+		{fact: "api key", from: "        valueFrom:\n          secretKeyRef:\n            key: api-key\n            name: gemini-gemini-api-key\n", to: "        value: sk-test\n"},
+		// v0.20's preset mounts the certificate at /var/run/kserve/tls itself; v0.16's does not.
+		{fact: "tls", from: "      - mountPath: /var/run/kserve/tls\n", to: "      - mountPath: /etc/ssl/certs\n", onlyOn: []string{"v0.16.0"}},
+		{fact: "pod security restricted", from: "        runAsNonRoot: true\n", to: "        runAsNonRoot: false\n"},
+	} {
+		for _, version := range kserveVersions {
+			if m.onlyOn != nil && !slices.Contains(m.onlyOn, version) {
+				continue
+			}
+			t.Run(version+"/"+m.fact+"/"+strings.TrimSpace(m.to), func(t *testing.T) {
+				rendered := renderedOverlay(t, "gemini")
+				require.True(t, strings.Contains(rendered, m.from), "the mutation %q must apply to testdata/e2e/gemini.yaml", m.from)
+				var svc llmisvc
+				require.NoError(t, yaml.Unmarshal([]byte(strings.Replace(rendered, m.from, m.to, 1)), &svc))
+				found := violations(presetTemplate(t, version), svc, "GEMINI_API_KEY")
+				require.NotEmpty(t, found, "breaking %q went unnoticed", m.fact)
+				require.True(t, strings.HasPrefix(found[0], m.fact+": "), "the first violation names %q: %v", m.fact, found)
+			})
+		}
 	}
-	return names
-}
-
-func volumeNames(pod corev1.PodSpec) []string {
-	var names []string
-	for _, v := range pod.Volumes {
-		names = append(names, v.Name)
-	}
-	return names
 }

@@ -1,0 +1,150 @@
+package conformance
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+)
+
+// TestServerSideDryRun installs the KServe LLMInferenceService CRD of each supported
+// release (and the MaaS CRDs) in a real kube-apiserver and server-side dry-runs every
+// rendered overlay, kpt output and golden output against it.
+func TestServerSideDryRun(t *testing.T) {
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	manifests := renderedManifests(t, root)
+
+	for _, version := range kserveVersions {
+		t.Run(version, func(t *testing.T) {
+			s := startAPIServer(t)
+			s.installCRD(t, filepath.Join(kserveDir(t, version), "config", "crd", "full", "llmisvc", "serving.kserve.io_llminferenceservices.yaml"))
+			installMaaSCRDs(t, s, root)
+
+			namespaces := map[string]bool{"default": true}
+			for _, m := range manifests {
+				for _, ns := range m.namespaces {
+					namespaces[ns] = true
+				}
+			}
+			for ns := range namespaces {
+				if ns != "default" {
+					s.mustKubectl(t, "", "create", "namespace", ns)
+				}
+			}
+
+			// The harness must be able to fail: a manifest KServe's schema rejects.
+			out, err := s.kubectl(t, brokenManifest, "apply", "--server-side", "--dry-run=server", "-f", "-")
+			require.Error(t, err, "a broken LLMInferenceService must be rejected; got: %s", out)
+			require.Contains(t, out, "spec.model.uri: Required value")
+			require.Contains(t, out, "spec.router.gateway.refs[0].namespace")
+
+			for _, m := range manifests {
+				t.Run(m.name, func(t *testing.T) {
+					out, err := s.kubectl(t, m.yaml, "apply", "--server-side", "--dry-run=server", "--field-manager", "conformance", "-f", "-")
+					if want, rejected := expectedRejections[version][m.name]; rejected {
+						require.Error(t, err, "%s should be rejected by KServe %s (%s)", m.name, version, want)
+						require.Contains(t, out, want)
+						return
+					}
+					require.NoError(t, err, "the API server rejects %s:\n%s", m.name, out)
+					require.Contains(t, out, "serverside-applied (server dry run)")
+				})
+			}
+		})
+	}
+}
+
+// expectedRejections are the documented cases an older KServe refuses, with the reason.
+var expectedRejections = map[string]map[string]string{
+	"v0.16.0": {
+		// storageInitializer arrived in v0.17 (README: skipModelDownload needs KServe v0.17+).
+		"golden/configmap-config":            `.spec.storageInitializer: field not declared in schema`,
+		"golden/skip-download-and-model-uri": `.spec.storageInitializer: field not declared in schema`,
+		// v1alpha2 arrived after v0.16.
+		"golden/v1alpha2-and-existing-probes": `no matches for kind "LLMInferenceService" in version "serving.kserve.io/v1alpha2"`,
+	},
+}
+
+const brokenManifest = `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata: {name: broken}
+spec:
+  model: {name: no-uri}
+  router:
+    gateway:
+      refs: [{name: maas-default-gateway, namespace: Not_A_Namespace}]
+`
+
+type manifest struct {
+	name       string
+	yaml       string
+	namespaces []string
+}
+
+// renderedManifests collects every output the function's tests pin: the overlays and kpt
+// outputs in testdata/e2e, and the items of every successful golden case.
+func renderedManifests(t *testing.T, root string) []manifest {
+	t.Helper()
+	var out []manifest
+	e2e, err := filepath.Glob(filepath.Join(root, "testdata", "e2e", "*.yaml"))
+	require.NoError(t, err)
+	for _, path := range e2e {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		out = append(out, newManifest(t, "e2e/"+strings.TrimSuffix(filepath.Base(path), ".yaml"), string(b)))
+	}
+	golden, err := filepath.Glob(filepath.Join(root, "fn", "processor", "testdata", "*", "expected.yaml"))
+	require.NoError(t, err)
+	for _, path := range golden {
+		name := filepath.Base(filepath.Dir(path))
+		if strings.HasPrefix(name, "err-") {
+			continue
+		}
+		f, err := os.Open(path)
+		require.NoError(t, err)
+		items, err := (&kio.ByteReader{Reader: f, OmitReaderAnnotations: true}).Read()
+		f.Close()
+		require.NoError(t, err)
+		var b strings.Builder
+		require.NoError(t, kio.ByteWriter{Writer: &b, ClearAnnotations: []string{
+			"internal.config.kubernetes.io/previousNames", "internal.config.kubernetes.io/previousNamespaces",
+			"internal.config.kubernetes.io/previousKinds",
+		}}.Write(items))
+		out = append(out, newManifest(t, "golden/"+name, b.String()))
+	}
+	require.GreaterOrEqual(t, len(out), 15)
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func newManifest(t *testing.T, name, yaml string) manifest {
+	t.Helper()
+	items, err := (&kio.ByteReader{Reader: strings.NewReader(yaml), OmitReaderAnnotations: true}).Read()
+	require.NoError(t, err)
+	m := manifest{name: name, yaml: yaml}
+	for _, item := range items {
+		if ns := item.GetNamespace(); ns != "" {
+			m.namespaces = append(m.namespaces, ns)
+		}
+	}
+	return m
+}
+
+// installMaaSCRDs installs the MaaS CRDs from ../shared/reference/maas-crds, or says why not.
+func installMaaSCRDs(t *testing.T, s *apiServer, root string) {
+	t.Helper()
+	dir := filepath.Join(filepath.Dir(root), "shared", "reference", "maas-crds")
+	crds, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if len(crds) == 0 {
+		t.Logf("MaaS CRDs not found in %s: MaaS objects are not checked (the function emits none yet)", dir)
+		return
+	}
+	for _, crd := range crds {
+		s.installCRD(t, crd)
+	}
+}
