@@ -23,7 +23,7 @@ func TestServerSideDryRun(t *testing.T) {
 		t.Run(version, func(t *testing.T) {
 			s := startAPIServer(t)
 			s.installCRD(t, filepath.Join(kserveDir(t, version), "config", "crd", "full", "llmisvc", "serving.kserve.io_llminferenceservices.yaml"))
-			installMaaSCRDs(t, s, root)
+			maasInstalled := installMaaSCRDs(t, s, root)
 
 			namespaces := map[string]bool{"default": true}
 			for _, m := range manifests {
@@ -42,9 +42,17 @@ func TestServerSideDryRun(t *testing.T) {
 			require.Error(t, err, "a broken LLMInferenceService must be rejected; got: %s", out)
 			require.Contains(t, out, "spec.model.uri: Required value")
 			require.Contains(t, out, "spec.router.gateway.refs[0].namespace")
+			if maasInstalled {
+				out, err := s.kubectl(t, brokenMaaS, "apply", "--server-side", "--dry-run=server", "-f", "-")
+				require.Error(t, err, "a broken MaaSSubscription must be rejected; got: %s", out)
+				require.Contains(t, out, "spec.modelRefs[0].tokenRateLimits[0].window")
+			}
 
 			for _, m := range manifests {
 				t.Run(m.name, func(t *testing.T) {
+					if m.maas && !maasInstalled {
+						t.Skip("needs the MaaS CRDs from ../shared/reference/maas-crds, which are absent")
+					}
 					out, err := s.kubectl(t, m.yaml, "apply", "--server-side", "--dry-run=server", "--field-manager", "conformance", "-f", "-")
 					if want, rejected := expectedRejections[version][m.name]; rejected {
 						require.Error(t, err, "%s should be rejected by KServe %s (%s)", m.name, version, want)
@@ -70,6 +78,15 @@ var expectedRejections = map[string]map[string]string{
 	},
 }
 
+const brokenMaaS = `apiVersion: maas.opendatahub.io/v1alpha1
+kind: MaaSSubscription
+metadata: {name: broken, namespace: default}
+spec:
+  owner: {groups: [{name: team}]}
+  modelRefs:
+  - {name: m, namespace: default, tokenRateLimits: [{limit: 10, window: 90d}]}
+`
+
 const brokenManifest = `apiVersion: serving.kserve.io/v1alpha1
 kind: LLMInferenceService
 metadata: {name: broken}
@@ -84,6 +101,8 @@ type manifest struct {
 	name       string
 	yaml       string
 	namespaces []string
+	// maas says the manifest holds MaaS objects, which need the MaaS CRDs.
+	maas bool
 }
 
 // renderedManifests collects every output the function's tests pin: the overlays and kpt
@@ -131,20 +150,25 @@ func newManifest(t *testing.T, name, yaml string) manifest {
 		if ns := item.GetNamespace(); ns != "" {
 			m.namespaces = append(m.namespaces, ns)
 		}
+		if strings.HasPrefix(item.GetApiVersion(), "maas.opendatahub.io/") {
+			m.maas = true
+		}
 	}
 	return m
 }
 
-// installMaaSCRDs installs the MaaS CRDs from ../shared/reference/maas-crds, or says why not.
-func installMaaSCRDs(t *testing.T, s *apiServer, root string) {
+// installMaaSCRDs installs the MaaS CRDs from ../shared/reference/maas-crds and reports
+// whether it could; without them the MaaS golden cases are skipped, saying so.
+func installMaaSCRDs(t *testing.T, s *apiServer, root string) bool {
 	t.Helper()
 	dir := filepath.Join(filepath.Dir(root), "shared", "reference", "maas-crds")
 	crds, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if len(crds) == 0 {
-		t.Logf("MaaS CRDs not found in %s: MaaS objects are not checked (the function emits none yet)", dir)
-		return
+		t.Logf("MaaS CRDs not found in %s: outputs with MaaS objects are not checked", dir)
+		return false
 	}
 	for _, crd := range crds {
 		s.installCRD(t, crd)
 	}
+	return true
 }

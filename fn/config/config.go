@@ -6,8 +6,11 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -32,12 +35,8 @@ func (p Problem) String() string {
 
 // Config is the functionConfig with every default applied and every value checked.
 type Config struct {
-	// Provider is the registry row of spec.provider.
-	Provider providers.Provider
-	// Model is spec.model, or the provider's default.
-	Model string
-	// SecretName and SecretKey locate the API key.
-	SecretName, SecretKey string
+	// Providers are the providers to serve, the first one's model as spec.model.name.
+	Providers []ProviderConfig
 	// GatewayName and GatewayNamespace locate the gateway.
 	GatewayName, GatewayNamespace string
 	// Tiers is the legacy tiers list; SetTiers says whether to write the annotation at all.
@@ -51,7 +50,28 @@ type Config struct {
 	ModelURI string
 	// SkipModelDownload writes spec.storageInitializer.enabled=false.
 	SkipModelDownload bool
+	// MaaS, with its defaults applied, or nil for no MaaS objects.
+	MaaS *v1alpha1.MaaS
+	// NetworkPolicy, with its defaults applied, or nil for none.
+	NetworkPolicy *v1alpha1.NetworkPolicy
 }
+
+// ProviderConfig is one provider with its defaults applied.
+type ProviderConfig struct {
+	Provider providers.Provider
+	// Model is the model served for this provider.
+	Model string
+	// SecretName is the provider's Secret; empty when the provider reads none.
+	SecretName string
+	// SecretKeys maps each variable read from the Secret (credentials file included) to
+	// its key in the Secret.
+	SecretKeys map[string]string
+	// Settings are the plain settings by variable name.
+	Settings map[string]string
+}
+
+// Model is the model KServe serves: the first provider's.
+func (c *Config) Model() string { return c.Providers[0].Model }
 
 // Source says what the functionConfig was, for messages: kind, apiVersion and name.
 type Source struct {
@@ -61,9 +81,17 @@ type Source struct {
 // configMapKeys are the keys a ConfigMap functionConfig accepts: the LlamastackIntegration
 // spec's field paths, so that `-- apiKeySecret.name=my-secret` reads like the YAML form.
 var configMapKeys = []string{
-	"provider", "model", "apiKeySecret.name", "apiKeySecret.key", "gateway.name",
+	"provider", "model", "apiKeySecret.name", "apiKeySecret.key", "settings.<VARIABLE>", "gateway.name",
 	"gateway.namespace", "tiers", "target.name", "target.namespace", "image", "modelURI",
 	"skipModelDownload",
+}
+
+// configMapKeyKnown reports whether key is a ConfigMap setting, settings.<VARIABLE> included.
+func configMapKeyKnown(key string) bool {
+	if name, ok := strings.CutPrefix(key, "settings."); ok {
+		return name != "" && !strings.Contains(name, ".")
+	}
+	return contains(configMapKeys, key) && !strings.Contains(key, "<")
 }
 
 // Load reads the functionConfig. It returns the config, or the errors that stop the function;
@@ -131,7 +159,7 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 	for i := 0; i+1 < len(data.Content); i += 2 {
 		key, value := data.Content[i].Value, data.Content[i+1]
 		path := "data." + key
-		if !contains(configMapKeys, key) {
+		if !configMapKeyKnown(key) {
 			msg := fmt.Sprintf("unknown setting %q", truncate(key))
 			if guess := closest(key, configMapKeys); guess != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", guess)
@@ -209,45 +237,41 @@ var modelURISchemes = []string{"hf", "oci", "oci+native", "pvc", "s3"}
 // resolve applies defaults and checks values. prefix is "spec" or "data", for paths.
 func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) {
 	var errs, warnings []Problem
-	p := func(field string) string {
-		if prefix == "data" {
-			return "data." + field
-		}
-		return prefix + "." + field
-	}
-
-	provider, ok := providers.Lookup(spec.Provider)
-	switch {
-	case spec.Provider == "":
-		errs = append(errs, Problem{Path: p("provider"), Message: "is required; set it to one of: " + strings.Join(providers.Names(), ", ")})
-	case !ok:
-		msg := fmt.Sprintf("unknown provider %q", truncate(spec.Provider))
-		if guess := closest(spec.Provider, providers.Names()); guess != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", guess)
-		}
-		errs = append(errs, Problem{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")})
-	}
+	p := func(field string) string { return prefix + "." + field }
 
 	cfg := &Config{
-		Provider:         provider,
-		Model:            spec.Model,
-		SecretKey:        v1alpha1.DefaultSecretKey,
 		GatewayName:      v1alpha1.DefaultGatewayName,
 		GatewayNamespace: v1alpha1.DefaultGatewayNamespace,
 		Image:            spec.Image,
 		ModelURI:         spec.ModelURI,
 	}
-	if cfg.Model == "" {
-		cfg.Model = provider.DefaultModel
+
+	single := v1alpha1.ProviderSpec{Provider: spec.Provider, Model: spec.Model, APIKeySecret: spec.APIKeySecret, Settings: spec.Settings}
+	singleSet := spec.Provider != "" || spec.Model != "" || spec.APIKeySecret != nil || spec.Settings != nil
+	switch {
+	case spec.Providers != nil && singleSet:
+		errs = append(errs, Problem{Path: p("providers"), Message: "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"})
+	case spec.Providers != nil && len(spec.Providers) == 0:
+		errs = append(errs, Problem{Path: p("providers"), Message: "is empty; list at least one provider, or use provider instead"})
+	case spec.Providers != nil:
+		seen := map[string]bool{}
+		for i, ps := range spec.Providers {
+			path := fmt.Sprintf("%s[%d]", p("providers"), i)
+			if seen[ps.Provider] && ps.Provider != "" {
+				errs = append(errs, Problem{Path: path + ".provider", Message: fmt.Sprintf("%q is listed twice; list each provider once", ps.Provider)})
+				continue
+			}
+			seen[ps.Provider] = true
+			pc, e, w := resolveProvider(ps, path)
+			errs, warnings = append(errs, e...), append(warnings, w...)
+			cfg.Providers = append(cfg.Providers, pc)
+		}
+	default:
+		pc, e, w := resolveProvider(single, prefix)
+		errs, warnings = append(errs, e...), append(warnings, w...)
+		cfg.Providers = append(cfg.Providers, pc)
 	}
-	if ok {
-		// Derived from the provider: only meaningful, and only checked, for a known one.
-		cfg.SecretName = v1alpha1.DefaultSecretName(provider.Name)
-	}
-	if s := spec.APIKeySecret; s != nil {
-		cfg.SecretName = or(s.Name, cfg.SecretName)
-		cfg.SecretKey = or(s.Key, cfg.SecretKey)
-	}
+
 	if g := spec.Gateway; g != nil {
 		cfg.GatewayName = or(g.Name, cfg.GatewayName)
 		cfg.GatewayNamespace = or(g.Namespace, cfg.GatewayNamespace)
@@ -265,28 +289,10 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 
 	// Every string below is written into the LLMInferenceService, whose merged spec KServe
 	// renders as a Go template: a literal {{ would be executed (or fail) there.
-	for _, f := range []struct{ path, value string }{
-		{"model", spec.Model}, {"image", spec.Image}, {"modelURI", spec.ModelURI},
-	} {
-		if strings.Contains(f.value, "{{") || strings.Contains(f.value, "}}") {
-			errs = append(errs, Problem{Path: p(f.path), Message: fmt.Sprintf("%q contains {{ or }}, which KServe would execute as a Go template; remove them", truncate(f.value))})
+	for _, f := range []struct{ path, value string }{{"image", spec.Image}, {"modelURI", spec.ModelURI}} {
+		if hasTemplate(f.value) {
+			errs = append(errs, templateProblem(p(f.path), f.value))
 		}
-	}
-	switch {
-	case spec.Model == "" || strings.Contains(spec.Model, "{{") || strings.Contains(spec.Model, "}}"):
-		// Nothing to check, or already reported above.
-	case strings.ContainsAny(spec.Model, " \t\n"):
-		errs = append(errs, Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(spec.Model), provider.DefaultModel)})
-	case ok && !provider.KnowsModel(spec.Model):
-		warnings = append(warnings, Problem{Path: p("model"), Message: fmt.Sprintf("model %q is not among the %s models this function knows (%s); it is used as given, check the spelling against the provider's model list",
-			truncate(spec.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
-	}
-
-	if cfg.SecretName != "" {
-		errs = append(errs, checkName(p("apiKeySecret.name"), cfg.SecretName, "Secret", dnsSubdomain, 253)...)
-	}
-	if len(cfg.SecretKey) > 253 || !secretKey.MatchString(cfg.SecretKey) {
-		errs = append(errs, Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%q is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253), for example api-key", truncate(cfg.SecretKey))})
 	}
 	errs = append(errs, checkName(p("gateway.name"), cfg.GatewayName, "gateway", dnsSubdomain, 253)...)
 	errs = append(errs, checkName(p("gateway.namespace"), cfg.GatewayNamespace, "namespace", dnsLabel, 63)...)
@@ -306,7 +312,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 		seenTier[tier] = true
 	}
 
-	if spec.Image != "" {
+	if spec.Image != "" && !hasTemplate(spec.Image) {
 		switch {
 		case strings.ContainsAny(spec.Image, " \t\n"):
 			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), v1alpha1.DefaultImage)})
@@ -314,16 +320,232 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), v1alpha1.DefaultImage)})
 		}
 	}
-	if spec.ModelURI != "" {
+	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
 		if m := uriScheme.FindStringSubmatch(spec.ModelURI); m == nil || !contains(modelURISchemes, m[1]) {
 			errs = append(errs, Problem{Path: p("modelURI"), Message: fmt.Sprintf("%q is not a model URI that KServe accepts; use one of the schemes %s:// (for example %s)",
 				truncate(spec.ModelURI), strings.Join(modelURISchemes, "://, "), v1alpha1.DefaultModelURI)})
 		}
 	}
+
+	if spec.MaaS != nil {
+		maas, e := resolveMaaS(*spec.MaaS, p("maas"))
+		errs = append(errs, e...)
+		cfg.MaaS = maas
+	}
+	if spec.NetworkPolicy != nil {
+		np := *spec.NetworkPolicy
+		np.MaaSAPINamespace = or(np.MaaSAPINamespace, v1alpha1.DefaultMaaSAPINamespace)
+		errs = append(errs, checkName(p("networkPolicy.maasAPINamespace"), np.MaaSAPINamespace, "namespace", dnsLabel, 63)...)
+		cfg.NetworkPolicy = &np
+	}
+
 	if len(errs) > 0 {
 		return nil, errs, warnings
 	}
 	return cfg, nil, warnings
+}
+
+// resolveProvider applies one provider's defaults and checks its fields; path is where the
+// provider's fields live ("spec", "data" or "spec.providers[i]").
+func resolveProvider(ps v1alpha1.ProviderSpec, path string) (ProviderConfig, []Problem, []Problem) {
+	var errs, warnings []Problem
+	p := func(field string) string { return path + "." + field }
+	provider, ok := providers.Lookup(ps.Provider)
+	switch {
+	case ps.Provider == "":
+		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: "is required; set it to one of: " + strings.Join(providers.Names(), ", ")}}, nil
+	case !ok:
+		msg := fmt.Sprintf("unknown provider %q", truncate(ps.Provider))
+		if guess := closest(ps.Provider, providers.Names()); guess != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", guess)
+		}
+		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
+	}
+	pc := ProviderConfig{Provider: provider, Model: or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
+
+	switch {
+	case hasTemplate(ps.Model):
+		errs = append(errs, templateProblem(p("model"), ps.Model))
+	case pc.Model == "":
+		errs = append(errs, Problem{Path: p("model"), Message: fmt.Sprintf("is required for %s, which serves whatever model its server runs; give that model's name", provider.Name)})
+	case strings.ContainsAny(pc.Model, " \t\n"):
+		errs = append(errs, Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(pc.Model), or(provider.DefaultModel, "llama-3.3-70b"))})
+	case ps.Model != "" && len(provider.KnownModels) > 0 && !provider.KnowsModel(ps.Model):
+		warnings = append(warnings, Problem{Path: p("model"), Message: fmt.Sprintf("model %q is not among the %s models this function knows (%s); it is used as given, check the spelling against the provider's model list",
+			truncate(ps.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
+	}
+
+	if !provider.NeedsSecret() {
+		if ps.APIKeySecret != nil {
+			errs = append(errs, Problem{Path: p("apiKeySecret"), Message: fmt.Sprintf("%s reads no credentials; remove apiKeySecret", provider.Name)})
+		}
+	} else {
+		pc.SecretName = v1alpha1.DefaultSecretName(provider.Name)
+		pc.SecretKeys = map[string]string{}
+		for _, s := range provider.Secrets {
+			pc.SecretKeys[s.Env] = s.Key
+		}
+		if provider.Credentials != nil {
+			pc.SecretKeys[provider.Credentials.Env] = provider.Credentials.Key
+		}
+		if s := ps.APIKeySecret; s != nil {
+			pc.SecretName = or(s.Name, pc.SecretName)
+			if s.Key != "" {
+				if len(pc.SecretKeys) > 1 {
+					var keys []string
+					for _, sec := range provider.Secrets {
+						keys = append(keys, sec.Key)
+					}
+					errs = append(errs, Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%s reads several keys of its Secret (%s); name them so in the Secret and remove key", provider.Name, strings.Join(keys, ", "))})
+				} else {
+					for env := range pc.SecretKeys {
+						pc.SecretKeys[env] = s.Key
+					}
+				}
+			}
+		}
+		errs = append(errs, checkName(p("apiKeySecret.name"), pc.SecretName, "Secret", dnsSubdomain, 253)...)
+		for _, key := range sortedValues(pc.SecretKeys) {
+			if len(key) > 253 || !secretKey.MatchString(key) {
+				errs = append(errs, Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%q is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253), for example api-key", truncate(key))})
+			}
+		}
+	}
+
+	for _, env := range sortedKeys(ps.Settings) {
+		value := ps.Settings[env]
+		settingPath := p("settings." + env)
+		setting, known := provider.Setting(env)
+		switch {
+		case slices.Contains(provider.SecretEnvNames(), env):
+			errs = append(errs, Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"})
+		case !known && len(provider.Settings) == 0:
+			errs = append(errs, Problem{Path: settingPath, Message: fmt.Sprintf("%s takes no settings; remove it", provider.Name)})
+		case !known:
+			msg := fmt.Sprintf("is not a setting of %s", provider.Name)
+			if guess := closest(env, provider.SettingNames()); guess != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", guess)
+			}
+			errs = append(errs, Problem{Path: settingPath, Message: msg + "; valid settings: " + strings.Join(provider.SettingNames(), ", ")})
+		default:
+			if problem := checkSetting(setting, value); problem != "" {
+				errs = append(errs, Problem{Path: settingPath, Message: problem})
+				continue
+			}
+			pc.Settings[env] = value
+		}
+	}
+	for _, s := range provider.Settings {
+		if _, set := ps.Settings[s.Env]; s.Required && !set {
+			errs = append(errs, Problem{Path: p("settings." + s.Env), Message: fmt.Sprintf("is required for %s; set it under settings", provider.Name)})
+		}
+	}
+	return pc, errs, warnings
+}
+
+// checkSetting checks a setting's value by its kind and returns a problem, or "".
+func checkSetting(s providers.Setting, value string) string {
+	switch {
+	case value == "":
+		return "must not be empty"
+	case hasTemplate(value):
+		return templateProblem("", value).Message
+	}
+	switch s.Kind {
+	case providers.URL:
+		u, err := url.Parse(value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Sprintf("%q is not an http(s) URL; give one such as https://example.com/v1", truncate(value))
+		}
+	case providers.Bool:
+		if value != "true" && value != "false" {
+			return fmt.Sprintf("must be \"true\" or \"false\", not %q", truncate(value))
+		}
+	case providers.Int:
+		if n, err := strconv.Atoi(value); err != nil || n < 1 {
+			return fmt.Sprintf("must be a positive whole number, not %q", truncate(value))
+		}
+	}
+	return ""
+}
+
+var windowPattern = regexp.MustCompile(`^[1-9]\d{0,3}(s|m|h)$`)
+
+// resolveMaaS applies MaaS defaults and checks what MaaS's CRDs would reject.
+func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []Problem) {
+	var errs []Problem
+	if m.ModelRef == nil && (m.AuthPolicy != nil || m.Subscription != nil) {
+		errs = append(errs, Problem{Path: path + ".modelRef", Message: "is required with authPolicy or subscription, which refer to the MaaSModelRef; add modelRef: {}"})
+	}
+	if m.ModelRef == nil && m.AuthPolicy == nil && m.Subscription == nil {
+		errs = append(errs, Problem{Path: path, Message: "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"})
+	}
+	if a := m.AuthPolicy; a != nil {
+		a.Namespace = or(a.Namespace, v1alpha1.DefaultMaaSNamespace)
+		errs = append(errs, checkName(path+".authPolicy.namespace", a.Namespace, "namespace", dnsLabel, 63)...)
+		if len(a.Groups)+len(a.Users) == 0 {
+			errs = append(errs, Problem{Path: path + ".authPolicy", Message: "needs at least one of groups or users: who may use the model"})
+		}
+		errs = append(errs, nonEmpty(path+".authPolicy.groups", a.Groups)...)
+		errs = append(errs, nonEmpty(path+".authPolicy.users", a.Users)...)
+	}
+	if s := m.Subscription; s != nil {
+		s.Namespace = or(s.Namespace, v1alpha1.DefaultMaaSNamespace)
+		errs = append(errs, checkName(path+".subscription.namespace", s.Namespace, "namespace", dnsLabel, 63)...)
+		if len(s.OwnerGroups)+len(s.OwnerUsers) == 0 {
+			errs = append(errs, Problem{Path: path + ".subscription", Message: "needs at least one of ownerGroups or ownerUsers"})
+		}
+		errs = append(errs, nonEmpty(path+".subscription.ownerGroups", s.OwnerGroups)...)
+		errs = append(errs, nonEmpty(path+".subscription.ownerUsers", s.OwnerUsers)...)
+		if len(s.TokenRateLimits) == 0 {
+			errs = append(errs, Problem{Path: path + ".subscription.tokenRateLimits", Message: "needs at least one limit, for example [{limit: 100000, window: 1h}]"})
+		}
+		for i, l := range s.TokenRateLimits {
+			lp := fmt.Sprintf("%s.subscription.tokenRateLimits[%d]", path, i)
+			if l.Limit < 1 || l.Limit > 1_000_000_000 {
+				errs = append(errs, Problem{Path: lp + ".limit", Message: fmt.Sprintf("is %d; use 1 to 1000000000 tokens", l.Limit)})
+			}
+			if !windowPattern.MatchString(l.Window) {
+				errs = append(errs, Problem{Path: lp + ".window", Message: fmt.Sprintf("%q is not a window; use 1 to 9999 followed by s, m or h, for example 1h", truncate(l.Window))})
+			}
+		}
+	}
+	return &m, errs
+}
+
+func nonEmpty(path string, values []string) []Problem {
+	var errs []Problem
+	for i, v := range values {
+		if strings.TrimSpace(v) == "" {
+			errs = append(errs, Problem{Path: fmt.Sprintf("%s[%d]", path, i), Message: "must not be empty"})
+		}
+	}
+	return errs
+}
+
+func hasTemplate(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "}}") }
+
+func templateProblem(path, value string) Problem {
+	return Problem{Path: path, Message: fmt.Sprintf("%q contains {{ or }}, which KServe would execute as a Go template; remove them", truncate(value))}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// sortedValues returns m's distinct values, sorted.
+func sortedValues(m map[string]string) []string {
+	var values []string
+	for _, v := range m {
+		values = append(values, v)
+	}
+	sort.Strings(values)
+	return slices.Compact(values)
 }
 
 func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []Problem {

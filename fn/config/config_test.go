@@ -19,10 +19,14 @@ func TestDefaults(t *testing.T) {
 	cfg, errs, warnings := load(t, header+"spec: {provider: gemini}\n")
 	require.Empty(t, errs)
 	require.Empty(t, warnings)
-	require.Equal(t, "gemini", cfg.Provider.Name)
-	require.Equal(t, "gemini-2.0-flash", cfg.Model)
-	require.Equal(t, "gemini-gemini-api-key", cfg.SecretName)
-	require.Equal(t, "api-key", cfg.SecretKey)
+	require.Len(t, cfg.Providers, 1)
+	require.Equal(t, "gemini", cfg.Providers[0].Provider.Name)
+	require.Equal(t, "gemini-2.0-flash", cfg.Model())
+	require.Equal(t, "gemini-gemini-api-key", cfg.Providers[0].SecretName)
+	require.Equal(t, map[string]string{"GEMINI_API_KEY": "api-key"}, cfg.Providers[0].SecretKeys)
+	require.Empty(t, cfg.Providers[0].Settings)
+	require.Nil(t, cfg.MaaS, "no MaaS objects unless asked for")
+	require.Nil(t, cfg.NetworkPolicy)
 	require.Equal(t, "maas-default-gateway", cfg.GatewayName)
 	require.Equal(t, "openshift-ingress", cfg.GatewayNamespace)
 	require.False(t, cfg.SetTiers, "no tiers field means no annotation")
@@ -107,7 +111,29 @@ func TestProblems(t *testing.T) {
 		name, spec string
 		want       []Problem
 	}{
-		{"missing provider", "model: gpt-4o", []Problem{{"spec.provider", "is required; set it to one of: anthropic, gemini, openai"}}},
+		{"missing provider", "model: gpt-4o", []Problem{{"spec.provider", "is required; set it to one of: " + allProviders}}},
+		{"required setting", "provider: azure", []Problem{{"spec.settings.AZURE_API_BASE", "is required for azure; set it under settings"}}},
+		{"unknown setting", "provider: openai\n  settings: {OPENAI_BASE: 'https://x'}", []Problem{{"spec.settings.OPENAI_BASE", "is not a setting of openai; valid settings: OPENAI_BASE_URL"}}},
+		{"setting on a provider without any", "provider: groq\n  settings: {X: y}", []Problem{{"spec.settings.X", "groq takes no settings; remove it"}}},
+		{"credential as a setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_API_TOKEN: t}", []Problem{{"spec.settings.VLLM_API_TOKEN", "is a credential; put it in the Secret named by apiKeySecret, never in the spec"}}},
+		{"misspelt setting", "provider: ollama\n  settings: {OLAMA_URL: 'http://o:11434'}", []Problem{
+			{"spec.settings.OLAMA_URL", `is not a setting of ollama (did you mean "OLLAMA_URL"?); valid settings: OLLAMA_URL`},
+			{"spec.settings.OLLAMA_URL", "is required for ollama; set it under settings"}}},
+		{"url setting", "provider: ollama\n  settings: {OLLAMA_URL: 'ollama:11434'}", []Problem{{"spec.settings.OLLAMA_URL", `"ollama:11434" is not an http(s) URL; give one such as https://example.com/v1`}}},
+		{"int setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_MAX_TOKENS: '0'}", []Problem{{"spec.settings.VLLM_MAX_TOKENS", `must be a positive whole number, not "0"`}}},
+		{"model required", "provider: vllm\n  settings: {VLLM_URL: 'http://v:8000'}", []Problem{{"spec.model", "is required for vllm, which serves whatever model its server runs; give that model's name"}}},
+		{"no secret for ollama", "provider: ollama\n  apiKeySecret: {name: x}\n  settings: {OLLAMA_URL: 'http://o:11434'}", []Problem{{"spec.apiKeySecret", "ollama reads no credentials; remove apiKeySecret"}}},
+		{"one key for several", "provider: bedrock\n  apiKeySecret: {key: k}", []Problem{{"spec.apiKeySecret.key", "bedrock reads several keys of its Secret (aws-access-key-id, aws-secret-access-key, aws-bearer-token-bedrock); name them so in the Secret and remove key"}}},
+		{"both forms", "provider: openai\n  providers: [{provider: gemini}]", []Problem{{"spec.providers", "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"}}},
+		{"empty providers", "providers: []", []Problem{{"spec.providers", "is empty; list at least one provider, or use provider instead"}}},
+		{"duplicate providers", "providers: [{provider: gemini}, {provider: gemini}]", []Problem{{"spec.providers[1].provider", `"gemini" is listed twice; list each provider once`}}},
+		{"maas needs modelRef", "provider: openai\n  maas: {authPolicy: {groups: [g]}}", []Problem{{"spec.maas.modelRef", "is required with authPolicy or subscription, which refer to the MaaSModelRef; add modelRef: {}"}}},
+		{"maas empty", "provider: openai\n  maas: {}", []Problem{{"spec.maas", "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"}}},
+		{"subscription limits", "provider: openai\n  maas: {modelRef: {}, subscription: {ownerGroups: [g], tokenRateLimits: [{limit: 0, window: 90d}]}}", []Problem{
+			{"spec.maas.subscription.tokenRateLimits[0].limit", "is 0; use 1 to 1000000000 tokens"},
+			{"spec.maas.subscription.tokenRateLimits[0].window", `"90d" is not a window; use 1 to 9999 followed by s, m or h, for example 1h`}}},
+		{"auth policy subjects", "provider: openai\n  maas: {modelRef: {}, authPolicy: {}}", []Problem{{"spec.maas.authPolicy", "needs at least one of groups or users: who may use the model"}}},
+		{"limit type", "provider: openai\n  maas: {modelRef: {}, subscription: {ownerGroups: [g], tokenRateLimits: [{limit: many, window: 1h}]}}", []Problem{{"spec.maas.subscription.tokenRateLimits[0].limit", `must be a whole number, not the string "many"`}}},
 		{"model type", "provider: openai\n  model: 4", []Problem{{"spec.model", "must be a string, not the number 4 (quote it if you meant the text)"}}},
 		{"bool type", "provider: openai\n  skipModelDownload: \"yes\"", []Problem{{"spec.skipModelDownload", `must be true or false, not the string "yes"`}}},
 		{"duplicate key", "provider: openai\n  provider: gemini", []Problem{{"spec.provider", "is set twice; keep one"}}},
@@ -143,6 +169,8 @@ func TestWarnings(t *testing.T) {
 		require.Empty(t, warnings, pinned)
 	}
 }
+
+const allProviders = "anthropic, azure, bedrock, cerebras, fireworks, gemini, groq, nvidia, ollama, openai, sambanova, together, vertexai, vllm"
 
 func repeat(s string, n int) string {
 	out := ""

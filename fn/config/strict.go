@@ -74,6 +74,10 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 			}
 			return []Problem{{Path: path, Message: msg}}
 		}
+	case reflect.Int32, reflect.Int64, reflect.Int:
+		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagInt {
+			return []Problem{{Path: path, Message: fmt.Sprintf("must be a whole number, not %s", describe(node))}}
+		}
 	case reflect.Bool:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagBool {
 			return []Problem{{Path: path, Message: fmt.Sprintf("must be true or false, not %s", describe(node))}}
@@ -105,6 +109,8 @@ func describe(node *yaml.Node) string {
 		return "the number " + truncate(node.Value)
 	case yaml.NodeTagBool:
 		return "the boolean " + node.Value
+	case "!!timestamp":
+		return "the date " + truncate(node.Value)
 	}
 	return fmt.Sprintf("%q", truncate(node.Value))
 }

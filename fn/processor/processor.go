@@ -5,6 +5,7 @@ package processor
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/generate"
 	"github.com/llamastack-integration/llamastack-integration/fn/transform"
 )
 
@@ -74,6 +76,20 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		return failed
 	}
 
+	// Generated objects need the service's final name and namespace; check them too.
+	generated := map[*yaml.RNode][]*yaml.RNode{}
+	for _, t := range targets {
+		objects, findings := generate.Objects(t, cfg)
+		for _, f := range findings {
+			failed = append(failed, result(framework.Error, ref(t), f.Path, f.Message))
+		}
+		generated[t] = objects
+	}
+	if len(failed) > 0 {
+		rl.Results = append(rl.Results, failed...)
+		return failed
+	}
+
 	for _, t := range targets {
 		outcome, err := transform.Apply(t, cfg)
 		if err != nil {
@@ -81,16 +97,80 @@ func (Processor) Process(rl *framework.ResourceList) error {
 			rl.Results = append(rl.Results, r)
 			return framework.Results{r}
 		}
+		for _, obj := range generated[t] {
+			var added bool
+			if rl.Items, added = upsert(rl.Items, obj); added {
+				outcome.Changes = append(outcome.Changes, "generated "+obj.GetKind()+" "+qualifiedName(obj))
+			}
+		}
 		for _, w := range outcome.Warnings {
 			rl.Results = append(rl.Results, result(framework.Warning, ref(t), w.Path, w.Message))
 		}
-		msg := fmt.Sprintf("configured for %s model %s: nothing to change", cfg.Provider.Name, cfg.Model)
+		var served []string
+		for _, pc := range cfg.Providers {
+			served = append(served, pc.Provider.Name+" model "+pc.Model)
+		}
+		msg := fmt.Sprintf("configured for %s: nothing to change", strings.Join(served, ", "))
 		if len(outcome.Changes) > 0 {
-			msg = fmt.Sprintf("configured for %s model %s: %s", cfg.Provider.Name, cfg.Model, strings.Join(outcome.Changes, "; "))
+			msg = fmt.Sprintf("configured for %s: %s", strings.Join(served, ", "), strings.Join(outcome.Changes, "; "))
 		}
 		rl.Results = append(rl.Results, result(framework.Info, ref(t), "", msg))
 	}
 	return nil
+}
+
+// upsert puts a generated object into items: it adds it, replaces an object of the same
+// identity that differs, or leaves an equivalent one alone (so a second run, even on output
+// whose keys another tool reordered, changes nothing). It reports whether items changed.
+func upsert(items []*yaml.RNode, obj *yaml.RNode) ([]*yaml.RNode, bool) {
+	for i, item := range items {
+		if item.GetApiVersion() != obj.GetApiVersion() || item.GetKind() != obj.GetKind() ||
+			item.GetName() != obj.GetName() || item.GetNamespace() != obj.GetNamespace() {
+			continue
+		}
+		if equivalent(item, obj) {
+			return items, false
+		}
+		// Keep the orchestrator's bookkeeping (file path, index) so kpt writes it back in place.
+		for k, v := range item.GetAnnotations() {
+			if isOrchestratorAnnotation(k) {
+				_ = obj.PipeE(yaml.SetAnnotation(k, v))
+			}
+		}
+		items[i] = obj
+		return items, true
+	}
+	return append(items, obj), true
+}
+
+// equivalent compares two objects as data, ignoring the orchestrators' annotations.
+func equivalent(a, b *yaml.RNode) bool {
+	return reflect.DeepEqual(comparable(a), comparable(b))
+}
+
+func comparable(n *yaml.RNode) any {
+	var v map[string]any
+	if err := n.YNode().Decode(&v); err != nil {
+		return nil
+	}
+	if meta, ok := v["metadata"].(map[string]any); ok {
+		if annotations, ok := meta["annotations"].(map[string]any); ok {
+			for k := range annotations {
+				if isOrchestratorAnnotation(k) {
+					delete(annotations, k)
+				}
+			}
+			if len(annotations) == 0 {
+				delete(meta, "annotations")
+			}
+		}
+	}
+	return v
+}
+
+func isOrchestratorAnnotation(key string) bool {
+	return strings.HasPrefix(key, "config.kubernetes.io/") || strings.HasPrefix(key, "internal.config.kubernetes.io/") ||
+		strings.HasPrefix(key, "config.k8s.io/") || strings.HasPrefix(key, "kustomize.config.k8s.io/")
 }
 
 // selectTargets returns the LLMInferenceServices that cfg.Target selects, or an error that

@@ -1,6 +1,6 @@
-// Package providers is the registry of external LLM providers that Llama Stack's starter
-// distribution can forward to. Each provider is one row of the table below: adding a
-// provider means adding a row, nothing else.
+// Package providers is the registry of the remote inference providers of Llama Stack's
+// starter distribution (v0.3.x run.yaml). Each provider is one row of the table below, with
+// the environment the distribution reads for it: adding a provider means adding a row.
 package providers
 
 import (
@@ -8,29 +8,72 @@ import (
 	"sort"
 )
 
+// SecretEnv is an environment variable filled from a key of the provider's Secret.
+type SecretEnv struct {
+	// Env is the variable's name.
+	Env string
+	// Key is its default key in the Secret.
+	Key string
+	// Optional marks keys the Secret may lack (secretKeyRef optional: true), for providers
+	// that accept one of several credentials.
+	Optional bool
+}
+
+// SettingKind says how a plain setting's value is checked.
+type SettingKind string
+
+const (
+	// Text is any string.
+	Text SettingKind = "text"
+	// URL is an http(s) URL; its port is opened in the NetworkPolicy's egress.
+	URL SettingKind = "url"
+	// Bool is true or false.
+	Bool SettingKind = "bool"
+	// Int is a positive integer.
+	Int SettingKind = "int"
+)
+
+// Setting is a plain (non-secret) environment variable set from spec.settings.
+type Setting struct {
+	Env      string
+	Kind     SettingKind
+	Required bool
+}
+
+// CredentialsFile is a credentials file mounted from the provider's Secret, with an
+// environment variable pointing at it (Google's application default credentials).
+type CredentialsFile struct {
+	// Env is set to the file's path.
+	Env string
+	// Key is the default key in the Secret that holds the file.
+	Key string
+}
+
 // Provider is one row of the registry.
 type Provider struct {
-	// Name is the registry name users write in spec.provider; it is also the provider_id
-	// of the starter distribution's run.yaml.
+	// Name is the registry name users write in spec.provider, and the starter
+	// distribution's provider_id.
 	Name string
 	// DisplayName is the provider's name for people.
 	DisplayName string
-	// APIKeyEnv is the environment variable that the starter distribution reads the API
-	// key from; its presence is what enables the provider.
-	APIKeyEnv string
-	// DefaultModel is served when spec.model is not set.
+	// Secrets are the variables read from the provider's Secret.
+	Secrets []SecretEnv
+	// Credentials, when set, mounts a credentials file from the provider's Secret.
+	Credentials *CredentialsFile
+	// Settings are the plain settings the provider reads.
+	Settings []Setting
+	// DefaultModel is served when spec.model is not set; empty means spec.model is required
+	// (the provider serves whatever model its server runs).
 	DefaultModel string
-	// KnownModels are models known to be served by the provider. Others are accepted
-	// with a warning.
+	// KnownModels are models known to be served; others are accepted with a warning.
 	KnownModels []string
 }
 
 // registry is the table. Keep it sorted by Name.
 var registry = []Provider{
 	{
-		Name:         "anthropic",
-		DisplayName:  "Anthropic",
-		APIKeyEnv:    "ANTHROPIC_API_KEY",
+		Name: "anthropic", DisplayName: "Anthropic",
+		Secrets:      []SecretEnv{{Env: "ANTHROPIC_API_KEY", Key: "api-key"}},
 		DefaultModel: "claude-3-5-sonnet-20241022",
 		KnownModels: []string{
 			"claude-3-5-haiku-20241022", "claude-3-5-sonnet-20241022", "claude-3-7-sonnet-20250219",
@@ -39,9 +82,50 @@ var registry = []Provider{
 		},
 	},
 	{
-		Name:         "gemini",
-		DisplayName:  "Google Gemini",
-		APIKeyEnv:    "GEMINI_API_KEY",
+		Name: "azure", DisplayName: "Azure OpenAI",
+		Secrets: []SecretEnv{{Env: "AZURE_API_KEY", Key: "api-key"}},
+		Settings: []Setting{
+			{Env: "AZURE_API_BASE", Kind: URL, Required: true},
+			{Env: "AZURE_API_VERSION", Kind: Text},
+			{Env: "AZURE_API_TYPE", Kind: Text},
+		},
+		DefaultModel: "gpt-4o",
+		KnownModels:  []string{"gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini", "o3-mini", "o4-mini"},
+	},
+	{
+		Name: "bedrock", DisplayName: "Amazon Bedrock",
+		// Either the access key pair or a Bedrock API key (bearer token): all are optional
+		// keys of one Secret.
+		Secrets: []SecretEnv{
+			{Env: "AWS_ACCESS_KEY_ID", Key: "aws-access-key-id", Optional: true},
+			{Env: "AWS_SECRET_ACCESS_KEY", Key: "aws-secret-access-key", Optional: true},
+			{Env: "AWS_BEARER_TOKEN_BEDROCK", Key: "aws-bearer-token-bedrock", Optional: true},
+		},
+		Settings:     []Setting{{Env: "AWS_DEFAULT_REGION", Kind: Text}},
+		DefaultModel: "meta.llama3-1-70b-instruct-v1:0",
+		KnownModels: []string{
+			"meta.llama3-1-405b-instruct-v1:0", "meta.llama3-1-70b-instruct-v1:0", "meta.llama3-1-8b-instruct-v1:0",
+			"meta.llama3-3-70b-instruct-v1:0",
+		},
+	},
+	{
+		Name: "cerebras", DisplayName: "Cerebras",
+		Secrets:      []SecretEnv{{Env: "CEREBRAS_API_KEY", Key: "api-key"}},
+		DefaultModel: "llama-3.3-70b",
+		KnownModels:  []string{"llama-3.3-70b", "llama3.1-8b"},
+	},
+	{
+		Name: "fireworks", DisplayName: "Fireworks AI",
+		Secrets:      []SecretEnv{{Env: "FIREWORKS_API_KEY", Key: "api-key"}},
+		DefaultModel: "accounts/fireworks/models/llama-v3p3-70b-instruct",
+		KnownModels: []string{
+			"accounts/fireworks/models/llama-v3p1-405b-instruct", "accounts/fireworks/models/llama-v3p1-8b-instruct",
+			"accounts/fireworks/models/llama-v3p3-70b-instruct",
+		},
+	},
+	{
+		Name: "gemini", DisplayName: "Google Gemini",
+		Secrets:      []SecretEnv{{Env: "GEMINI_API_KEY", Key: "api-key"}},
 		DefaultModel: "gemini-2.0-flash",
 		KnownModels: []string{
 			"gemini-1.5-flash", "gemini-1.5-pro", "gemini-2.0-flash", "gemini-2.0-flash-lite",
@@ -49,14 +133,67 @@ var registry = []Provider{
 		},
 	},
 	{
-		Name:         "openai",
-		DisplayName:  "OpenAI",
-		APIKeyEnv:    "OPENAI_API_KEY",
+		Name: "groq", DisplayName: "Groq",
+		Secrets:      []SecretEnv{{Env: "GROQ_API_KEY", Key: "api-key"}},
+		DefaultModel: "llama-3.3-70b-versatile",
+		KnownModels:  []string{"llama-3.1-8b-instant", "llama-3.3-70b-versatile", "meta-llama/llama-4-scout-17b-16e-instruct"},
+	},
+	{
+		Name: "nvidia", DisplayName: "NVIDIA NIM",
+		Secrets:      []SecretEnv{{Env: "NVIDIA_API_KEY", Key: "api-key"}},
+		Settings:     []Setting{{Env: "NVIDIA_BASE_URL", Kind: URL}},
+		DefaultModel: "meta/llama-3.3-70b-instruct",
+		KnownModels:  []string{"meta/llama-3.1-405b-instruct", "meta/llama-3.1-8b-instruct", "meta/llama-3.3-70b-instruct"},
+	},
+	{
+		Name: "ollama", DisplayName: "Ollama",
+		Settings:     []Setting{{Env: "OLLAMA_URL", Kind: URL, Required: true}},
+		DefaultModel: "llama3.2:3b",
+		KnownModels:  []string{"llama3.1:8b", "llama3.2:1b", "llama3.2:3b", "llama3.3:70b"},
+	},
+	{
+		Name: "openai", DisplayName: "OpenAI",
+		Secrets:      []SecretEnv{{Env: "OPENAI_API_KEY", Key: "api-key"}},
+		Settings:     []Setting{{Env: "OPENAI_BASE_URL", Kind: URL}},
 		DefaultModel: "gpt-4o",
 		KnownModels: []string{
 			"gpt-3.5-turbo", "gpt-4", "gpt-4-turbo", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
 			"gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o1", "o1-mini", "o3",
 			"o3-mini", "o4-mini",
+		},
+	},
+	{
+		Name: "sambanova", DisplayName: "SambaNova",
+		Secrets:      []SecretEnv{{Env: "SAMBANOVA_API_KEY", Key: "api-key"}},
+		DefaultModel: "Meta-Llama-3.3-70B-Instruct",
+		KnownModels:  []string{"Meta-Llama-3.1-405B-Instruct", "Meta-Llama-3.1-8B-Instruct", "Meta-Llama-3.3-70B-Instruct"},
+	},
+	{
+		Name: "together", DisplayName: "Together AI",
+		Secrets:      []SecretEnv{{Env: "TOGETHER_API_KEY", Key: "api-key"}},
+		DefaultModel: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+		KnownModels: []string{
+			"meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo",
+			"meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+		},
+	},
+	{
+		Name: "vertexai", DisplayName: "Google Vertex AI",
+		Credentials: &CredentialsFile{Env: "GOOGLE_APPLICATION_CREDENTIALS", Key: "service-account.json"},
+		Settings: []Setting{
+			{Env: "VERTEX_AI_PROJECT", Kind: Text, Required: true},
+			{Env: "VERTEX_AI_LOCATION", Kind: Text},
+		},
+		DefaultModel: "gemini-2.0-flash",
+		KnownModels:  []string{"gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-2.5-flash", "gemini-2.5-pro"},
+	},
+	{
+		Name: "vllm", DisplayName: "vLLM",
+		Secrets: []SecretEnv{{Env: "VLLM_API_TOKEN", Key: "api-key", Optional: true}},
+		Settings: []Setting{
+			{Env: "VLLM_URL", Kind: URL, Required: true},
+			{Env: "VLLM_TLS_VERIFY", Kind: Bool},
+			{Env: "VLLM_MAX_TOKENS", Kind: Int},
 		},
 	},
 }
@@ -93,10 +230,46 @@ func (p Provider) KnowsModel(model string) bool {
 	return slices.Contains(p.KnownModels, model)
 }
 
-// ByAPIKeyEnv returns the provider whose API key lives in env var name.
-func ByAPIKeyEnv(name string) (Provider, bool) {
+// NeedsSecret reports whether the provider reads anything from a Secret.
+func (p Provider) NeedsSecret() bool {
+	return len(p.Secrets) > 0 || p.Credentials != nil
+}
+
+// SecretEnvNames are the variables the provider reads from its Secret, credentials included.
+func (p Provider) SecretEnvNames() []string {
+	var names []string
+	for _, s := range p.Secrets {
+		names = append(names, s.Env)
+	}
+	if p.Credentials != nil {
+		names = append(names, p.Credentials.Env)
+	}
+	return names
+}
+
+// Setting returns the provider's plain setting named env.
+func (p Provider) Setting(env string) (Setting, bool) {
+	for _, s := range p.Settings {
+		if s.Env == env {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// SettingNames are the provider's plain settings, in registry order.
+func (p Provider) SettingNames() []string {
+	var names []string
+	for _, s := range p.Settings {
+		names = append(names, s.Env)
+	}
+	return names
+}
+
+// BySecretEnv returns the provider that reads env var name from its Secret.
+func BySecretEnv(name string) (Provider, bool) {
 	for _, p := range registry {
-		if p.APIKeyEnv == name {
+		if slices.Contains(p.SecretEnvNames(), name) {
 			return p, true
 		}
 	}

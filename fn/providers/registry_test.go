@@ -11,36 +11,95 @@ import (
 // TestRegistryRows checks every row is complete and consistent, so a new provider is one
 // correct row.
 func TestRegistryRows(t *testing.T) {
-	envName := regexp.MustCompile(`^[A-Z][A-Z0-9_]*_API_KEY$`)
+	envName := regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+	secretKey := regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 	dnsLabel := regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	seenEnv := map[string]bool{}
+	seenEnv := map[string]string{}
 	names := Names()
 	require.True(t, sort.StringsAreSorted(names))
-	for _, p := range All() {
+	for i, p := range registry {
+		if i > 0 {
+			require.Less(t, registry[i-1].Name, p.Name, "the table is sorted by name")
+		}
 		require.Regexp(t, dnsLabel, p.Name, "a provider name is used in Secret names")
 		require.NotEmpty(t, p.DisplayName)
-		require.Regexp(t, envName, p.APIKeyEnv)
-		require.False(t, seenEnv[p.APIKeyEnv], "API key env %s is used twice", p.APIKeyEnv)
-		seenEnv[p.APIKeyEnv] = true
-		require.True(t, p.KnowsModel(p.DefaultModel), "%s's default model is among its known models", p.Name)
+		var envs []string
+		envs = append(envs, p.SecretEnvNames()...)
+		envs = append(envs, p.SettingNames()...)
+		for _, env := range envs {
+			require.Regexp(t, envName, env)
+			require.Empty(t, seenEnv[env], "%s is read by both %s and %s", env, seenEnv[env], p.Name)
+			seenEnv[env] = p.Name
+		}
+		for _, s := range p.Secrets {
+			require.Regexp(t, secretKey, s.Key)
+		}
+		for _, s := range p.Settings {
+			require.Contains(t, []SettingKind{Text, URL, Bool, Int}, s.Kind, "%s.%s has a kind", p.Name, s.Env)
+		}
+		if p.DefaultModel != "" {
+			require.True(t, p.KnowsModel(p.DefaultModel), "%s's default model is among its known models", p.Name)
+		}
 		require.True(t, sort.StringsAreSorted(p.KnownModels), "%s's models are sorted", p.Name)
 		found, ok := Lookup(p.Name)
 		require.True(t, ok)
 		require.Equal(t, p.Name, found.Name)
-		byEnv, ok := ByAPIKeyEnv(p.APIKeyEnv)
-		require.True(t, ok)
-		require.Equal(t, p.Name, byEnv.Name)
+		for _, env := range p.SecretEnvNames() {
+			owner, ok := BySecretEnv(env)
+			require.True(t, ok)
+			require.Equal(t, p.Name, owner.Name)
+		}
 	}
-	for _, want := range []struct{ name, env, model string }{
-		{"gemini", "GEMINI_API_KEY", "gemini-2.0-flash"},
-		{"openai", "OPENAI_API_KEY", "gpt-4o"},
-		{"anthropic", "ANTHROPIC_API_KEY", "claude-3-5-sonnet-20241022"},
+}
+
+// TestStarterDistributionProviders pins the registry to the starter distribution's remote
+// inference providers and the environment each reads.
+func TestStarterDistributionProviders(t *testing.T) {
+	want := map[string]struct {
+		secrets, settings, required []string
+		credentials                 string
+	}{
+		"openai":    {secrets: []string{"OPENAI_API_KEY"}, settings: []string{"OPENAI_BASE_URL"}},
+		"anthropic": {secrets: []string{"ANTHROPIC_API_KEY"}},
+		"gemini":    {secrets: []string{"GEMINI_API_KEY"}},
+		"groq":      {secrets: []string{"GROQ_API_KEY"}},
+		"together":  {secrets: []string{"TOGETHER_API_KEY"}},
+		"fireworks": {secrets: []string{"FIREWORKS_API_KEY"}},
+		"sambanova": {secrets: []string{"SAMBANOVA_API_KEY"}},
+		"cerebras":  {secrets: []string{"CEREBRAS_API_KEY"}},
+		"nvidia":    {secrets: []string{"NVIDIA_API_KEY"}, settings: []string{"NVIDIA_BASE_URL"}},
+		"azure":     {secrets: []string{"AZURE_API_KEY"}, settings: []string{"AZURE_API_BASE", "AZURE_API_VERSION", "AZURE_API_TYPE"}, required: []string{"AZURE_API_BASE"}},
+		"vertexai":  {credentials: "GOOGLE_APPLICATION_CREDENTIALS", settings: []string{"VERTEX_AI_PROJECT", "VERTEX_AI_LOCATION"}, required: []string{"VERTEX_AI_PROJECT"}},
+		"bedrock":   {secrets: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_BEARER_TOKEN_BEDROCK"}, settings: []string{"AWS_DEFAULT_REGION"}},
+		"vllm":      {secrets: []string{"VLLM_API_TOKEN"}, settings: []string{"VLLM_URL", "VLLM_TLS_VERIFY", "VLLM_MAX_TOKENS"}, required: []string{"VLLM_URL"}},
+		"ollama":    {settings: []string{"OLLAMA_URL"}, required: []string{"OLLAMA_URL"}},
+	}
+	require.Len(t, registry, len(want))
+	for name, w := range want {
+		p, ok := Lookup(name)
+		require.True(t, ok, name)
+		var secrets, required []string
+		for _, s := range p.Secrets {
+			secrets = append(secrets, s.Env)
+		}
+		for _, s := range p.Settings {
+			if s.Required {
+				required = append(required, s.Env)
+			}
+		}
+		require.Equal(t, w.secrets, secrets, name)
+		require.Equal(t, w.settings, p.SettingNames(), name)
+		require.Equal(t, w.required, required, name)
+		if w.credentials != "" {
+			require.Equal(t, w.credentials, p.Credentials.Env, name)
+		} else {
+			require.Nil(t, p.Credentials, name)
+		}
+	}
+	for _, want := range []struct{ name, model string }{
+		{"gemini", "gemini-2.0-flash"}, {"openai", "gpt-4o"}, {"anthropic", "claude-3-5-sonnet-20241022"},
 	} {
-		p, ok := Lookup(want.name)
-		require.True(t, ok)
-		require.Equal(t, want.env, p.APIKeyEnv)
+		p, _ := Lookup(want.name)
 		require.Equal(t, want.model, p.DefaultModel)
 	}
-	_, ok := Lookup("azure-openai")
-	require.False(t, ok)
 }

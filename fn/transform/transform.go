@@ -32,6 +32,8 @@ const (
 	TLSMountPath = "/var/run/kserve/tls"
 	// TiersAnnotation is legacy MaaS's access annotation: a JSON array of tier names.
 	TiersAnnotation = "alpha.maas.opendatahub.io/tiers"
+	// CredentialsDir holds each provider's mounted credentials file, in a folder per provider.
+	CredentialsDir = "/var/run/secrets/llamastack"
 	// ProviderLabel and InstanceLabel are the labels the function sets.
 	ProviderLabel = "provider"
 	InstanceLabel = "app.kubernetes.io/instance"
@@ -212,7 +214,8 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	changed(setString(labels, ProviderLabel, cfg.Provider.Name), "label %s=%s", ProviderLabel, cfg.Provider.Name)
+	first := cfg.Providers[0].Provider.Name
+	changed(setString(labels, ProviderLabel, first), "label %s=%s", ProviderLabel, first)
 	changed(setString(labels, InstanceLabel, name), "label %s=%s", InstanceLabel, name)
 	if len(labels.Content) == 0 {
 		removeField(meta, "labels")
@@ -238,7 +241,7 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	changed(setString(model, "name", cfg.Model), "spec.model.name=%s", cfg.Model)
+	changed(setString(model, "name", cfg.Model()), "spec.model.name=%s", cfg.Model())
 	switch uri, has := stringValue(model, "uri"); {
 	case cfg.ModelURI != "":
 		changed(setString(model, "uri", cfg.ModelURI), "spec.model.uri=%s", cfg.ModelURI)
@@ -285,6 +288,17 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		changed(true, "added container main")
 	}
 	applyMain(containers.Content[i], cfg, changed, &out)
+	for _, pc := range cfg.Providers {
+		providerChanged := changed
+		if len(cfg.Providers) > 1 {
+			// Say which env came from which provider.
+			providerChanged = func(did bool, format string, args ...any) {
+				changed(did, pc.Provider.Name+": "+format, args...)
+			}
+		}
+		applyProvider(template, containers.Content[i], pc, providerChanged, &out)
+	}
+	warnForeignCredentials(containers.Content[i], cfg, &out)
 	return out, nil
 }
 
@@ -319,15 +333,7 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 	}
 
 	env := listAt(main, "env")
-	changed(upsertSecretEnv(env, cfg.Provider.APIKeyEnv, cfg.SecretName, cfg.SecretKey, out), "env %s from Secret %s key %s", cfg.Provider.APIKeyEnv, cfg.SecretName, cfg.SecretKey)
 	changed(upsertEnvValue(env, PortEnv, fmt.Sprint(Port)), "env %s=%d", PortEnv, Port)
-	for _, e := range env.Content {
-		name, _ := stringValue(e, "name")
-		if other, ok := providers.ByAPIKeyEnv(name); ok && other.Name != cfg.Provider.Name {
-			out.Warnings = append(out.Warnings, Finding{Path: path + ".env[name=" + name + "]", Message: fmt.Sprintf("is %s's API key, but this service is configured for %s: the starter distribution enables %s too, and the pod does not start while its Secret is missing; remove it from the base unless you mean to serve both",
-				other.DisplayName, cfg.Provider.DisplayName, other.DisplayName)})
-		}
-	}
 
 	for _, probe := range probes {
 		p := field(main, probe)
@@ -353,6 +359,65 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 	}) {
 		mounts.Content = append(mounts.Content, newMap("name", TLSVolume, "mountPath", TLSMountPath, "readOnly", true))
 		changed(true, "TLS certificate mount at %s", TLSMountPath)
+	}
+}
+
+// applyProvider adds one provider's credentials and settings to the main container.
+func applyProvider(template, main *yaml.Node, pc config.ProviderConfig, changed func(bool, string, ...any), out *Outcome) {
+	env := listAt(main, "env")
+	for _, s := range pc.Provider.Secrets {
+		key := pc.SecretKeys[s.Env]
+		changed(upsertSecretEnv(env, s.Env, pc.SecretName, key, s.Optional, out), "env %s from Secret %s key %s%s", s.Env, pc.SecretName, key, map[bool]string{true: " (optional)"}[s.Optional])
+	}
+	if c := pc.Provider.Credentials; c != nil {
+		volume := pc.Provider.Name + "-credentials"
+		dir := CredentialsDir + "/" + pc.Provider.Name
+		volumes := listAt(template, "volumes")
+		did := false
+		if i := itemByName(volumes, volume); i < 0 {
+			volumes.Content = append(volumes.Content, newMap("name", volume, "secret", newMap("secretName", pc.SecretName)))
+			did = true
+		} else {
+			secret, err := mapAt(volumes.Content[i], "secret", "volumes")
+			if err == nil {
+				did = setString(secret, "secretName", pc.SecretName)
+			}
+		}
+		mounts := listAt(main, "volumeMounts")
+		if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == dir }) {
+			mounts.Content = append(mounts.Content, newMap("name", volume, "mountPath", dir, "readOnly", true))
+			did = true
+		}
+		path := dir + "/" + pc.SecretKeys[c.Env]
+		did = upsertEnvValue(env, c.Env, path) || did
+		changed(did, "credentials file %s from Secret %s mounted at %s (%s)", pc.SecretKeys[c.Env], pc.SecretName, dir, c.Env)
+	}
+	for _, s := range pc.Provider.Settings {
+		if value, ok := pc.Settings[s.Env]; ok {
+			changed(upsertEnvValue(env, s.Env, value), "env %s=%s", s.Env, value)
+		}
+	}
+}
+
+// warnForeignCredentials flags credentials of providers that are not configured: the
+// starter distribution would enable those providers too, and a missing Secret stops the pod.
+func warnForeignCredentials(main *yaml.Node, cfg *config.Config, out *Outcome) {
+	configured := map[string]bool{}
+	var names []string
+	for _, pc := range cfg.Providers {
+		configured[pc.Provider.Name] = true
+		names = append(names, pc.Provider.DisplayName)
+	}
+	env := field(main, "env")
+	if isNull(env) {
+		return
+	}
+	for _, e := range env.Content {
+		name, _ := stringValue(e, "name")
+		if other, ok := providers.BySecretEnv(name); ok && !configured[other.Name] {
+			out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: fmt.Sprintf("is %s's credential, but this service is configured for %s: the starter distribution enables %s too, and the pod does not start while its Secret is missing; remove it from the base unless you mean to serve both",
+				other.DisplayName, strings.Join(names, ", "), other.DisplayName)})
+		}
 	}
 }
 
@@ -385,10 +450,14 @@ func setGatewayRefs(gateway *yaml.Node, cfg *config.Config, out *Outcome) bool {
 // or an entry already in the base, never duplicates it. Fields are compared one by one, so
 // an entry whose keys another tool reordered is left alone. A literal value there is
 // dropped (and never repeated in any message: it may be a key).
-func upsertSecretEnv(env *yaml.Node, name, secret, key string, out *Outcome) bool {
+func upsertSecretEnv(env *yaml.Node, name, secret, key string, optional bool, out *Outcome) bool {
 	i := itemByName(env, name)
 	if i < 0 {
-		env.Content = append(env.Content, newMap("name", name, "valueFrom", newMap("secretKeyRef", newMap("name", secret, "key", key))))
+		ref := newMap("name", secret, "key", key)
+		if optional {
+			setBool(ref, "optional", true)
+		}
+		env.Content = append(env.Content, newMap("name", name, "valueFrom", newMap("secretKeyRef", ref)))
 		return true
 	}
 	e := env.Content[i]
@@ -414,7 +483,11 @@ func upsertSecretEnv(env *yaml.Node, name, secret, key string, out *Outcome) boo
 		did = true
 	}
 	did = setString(ref, "name", secret) || did
-	return setString(ref, "key", key) || did
+	did = setString(ref, "key", key) || did
+	if optional {
+		did = setBool(ref, "optional", true) || did
+	}
+	return did
 }
 
 // upsertEnvValue makes env var name a literal value, keyed by name.

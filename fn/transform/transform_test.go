@@ -18,8 +18,14 @@ func testConfig(t *testing.T, provider string) *config.Config {
 	t.Helper()
 	p, ok := providers.Lookup(provider)
 	require.True(t, ok)
+	keys := map[string]string{}
+	for _, s := range p.Secrets {
+		keys[s.Env] = s.Key
+	}
 	return &config.Config{
-		Provider: p, Model: p.DefaultModel, SecretName: v1alpha1.DefaultSecretName(provider), SecretKey: "api-key",
+		Providers: []config.ProviderConfig{{
+			Provider: p, Model: p.DefaultModel, SecretName: v1alpha1.DefaultSecretName(provider), SecretKeys: keys,
+		}},
 		GatewayName: "maas-default-gateway", GatewayNamespace: "openshift-ingress",
 	}
 }
@@ -141,7 +147,7 @@ spec:
         valueFrom: {fieldRef: {fieldPath: metadata.name}}
 `
 	cfg := testConfig(t, "openai")
-	cfg.SecretName, cfg.SecretKey = "rotated", "v2"
+	cfg.Providers[0].SecretName, cfg.Providers[0].SecretKeys["OPENAI_API_KEY"] = "rotated", "v2"
 	node, _ := apply(t, doc, cfg)
 	require.Equal(t, "rotated", lookup(t, node, "spec.template.containers.[name=main].env.[name=OPENAI_API_KEY].valueFrom.secretKeyRef.name"))
 	require.Equal(t, "v2", lookup(t, node, "spec.template.containers.[name=main].env.[name=OPENAI_API_KEY].valueFrom.secretKeyRef.key"))

@@ -39,11 +39,13 @@ type Metadata struct {
 	Annotations map[string]string `json:"annotations,omitempty" yaml:"annotations,omitempty"`
 }
 
-// Spec is the desired Llama Stack integration.
+// Spec is the desired Llama Stack integration. Name one provider with provider, model,
+// apiKeySecret and settings, or several with providers; not both.
 type Spec struct {
 	// Provider is the external LLM provider Llama Stack forwards to, by its registry name
-	// (for example gemini, openai, anthropic). Required.
-	Provider string `json:"provider" yaml:"provider"`
+	// (for example gemini, openai, anthropic). Required unless providers is set.
+	// +optional
+	Provider string `json:"provider,omitempty" yaml:"provider,omitempty"`
 
 	// Model is the provider's model that the LLMInferenceService serves; it becomes
 	// spec.model.name. Defaults to the provider's default model. A model the registry does
@@ -51,11 +53,23 @@ type Spec struct {
 	// +optional
 	Model string `json:"model,omitempty" yaml:"model,omitempty"`
 
-	// APIKeySecret is the Secret that holds the provider's API key. The function only
-	// references it (env valueFrom.secretKeyRef); it never reads or emits a key.
-	// Defaults to name <provider>-<provider>-api-key, key api-key.
+	// APIKeySecret is the Secret that holds the provider's credentials. The function only
+	// references it (env valueFrom.secretKeyRef, or a mounted file); it never reads or
+	// emits a key. Defaults to name <provider>-<provider>-api-key, key api-key.
 	// +optional
 	APIKeySecret *SecretKeyRef `json:"apiKeySecret,omitempty" yaml:"apiKeySecret,omitempty"`
+
+	// Settings are the provider's plain (non-secret) settings, by environment variable
+	// name, for example AZURE_API_BASE or VLLM_URL. Each provider accepts its own; a
+	// required one missing is an error.
+	// +optional
+	Settings map[string]string `json:"settings,omitempty" yaml:"settings,omitempty"`
+
+	// Providers serves several providers from one Llama Stack: the starter distribution
+	// enables each provider whose credentials are present. spec.model.name is the first
+	// provider's model. An alternative to provider, model, apiKeySecret and settings.
+	// +optional
+	Providers []ProviderSpec `json:"providers,omitempty" yaml:"providers,omitempty"`
 
 	// Gateway is the Gateway API gateway that KServe attaches the HTTPRoute to.
 	// Defaults to maas-default-gateway in openshift-ingress, the MaaS gateway.
@@ -64,7 +78,7 @@ type Spec struct {
 
 	// Tiers sets the legacy MaaS annotation alpha.maas.opendatahub.io/tiers to these tier
 	// names, as a JSON array. An empty list grants every tier; leaving the field out sets
-	// no annotation.
+	// no annotation. Current MaaS uses spec.maas instead.
 	// +optional
 	Tiers *[]string `json:"tiers,omitempty" yaml:"tiers,omitempty"`
 
@@ -90,6 +104,108 @@ type Spec struct {
 	// not exist in v0.16, whose API server rejects it. Defaults to false.
 	// +optional
 	SkipModelDownload *bool `json:"skipModelDownload,omitempty" yaml:"skipModelDownload,omitempty"`
+
+	// MaaS generates current Models-as-a-Service objects for each LLMInferenceService:
+	// a MaaSModelRef, and optionally a MaaSAuthPolicy and a MaaSSubscription. Off when
+	// absent, so that output is unchanged for users of the legacy tiers annotation.
+	// +optional
+	MaaS *MaaS `json:"maas,omitempty" yaml:"maas,omitempty"`
+
+	// NetworkPolicy generates a NetworkPolicy for each LLMInferenceService's pods: ingress
+	// only to port 8000 from the gateway's namespace and MaaS's API namespace, egress only
+	// to DNS and to the providers (TCP 443, and the ports of URL settings). Set it to {}
+	// for the defaults; off when absent.
+	// +optional
+	NetworkPolicy *NetworkPolicy `json:"networkPolicy,omitempty" yaml:"networkPolicy,omitempty"`
+}
+
+// ProviderSpec is one provider of the several-provider form.
+type ProviderSpec struct {
+	// Provider is the provider's registry name. Required.
+	Provider string `json:"provider" yaml:"provider"`
+	// Model defaults to the provider's default model.
+	// +optional
+	Model string `json:"model,omitempty" yaml:"model,omitempty"`
+	// APIKeySecret defaults to <provider>-<provider>-api-key, key api-key.
+	// +optional
+	APIKeySecret *SecretKeyRef `json:"apiKeySecret,omitempty" yaml:"apiKeySecret,omitempty"`
+	// Settings are the provider's plain settings by environment variable name.
+	// +optional
+	Settings map[string]string `json:"settings,omitempty" yaml:"settings,omitempty"`
+}
+
+// MaaS selects the Models-as-a-Service objects to generate.
+type MaaS struct {
+	// ModelRef generates a MaaSModelRef named like the LLMInferenceService, in its
+	// namespace. Required by authPolicy and subscription, which refer to it.
+	// +optional
+	ModelRef *MaaSModelRef `json:"modelRef,omitempty" yaml:"modelRef,omitempty"`
+	// AuthPolicy generates a MaaSAuthPolicy that lets subjects use the model.
+	// +optional
+	AuthPolicy *MaaSAuthPolicy `json:"authPolicy,omitempty" yaml:"authPolicy,omitempty"`
+	// Subscription generates a MaaSSubscription with token rate limits.
+	// +optional
+	Subscription *MaaSSubscription `json:"subscription,omitempty" yaml:"subscription,omitempty"`
+}
+
+// MaaSModelRef is what people see of the model in MaaS.
+type MaaSModelRef struct {
+	// DisplayName is the openshift.io/display-name annotation. Defaults to
+	// "<provider display name> <model>".
+	// +optional
+	DisplayName string `json:"displayName,omitempty" yaml:"displayName,omitempty"`
+	// Description is the openshift.io/description annotation. Defaults to a sentence that
+	// names the model, the provider and Llama Stack.
+	// +optional
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+}
+
+// MaaSAuthPolicy grants access to the model.
+type MaaSAuthPolicy struct {
+	// Namespace of the MaaSAuthPolicy. Defaults to models-as-a-service.
+	// +optional
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	// Groups that may use the model. Groups and users together need at least one entry.
+	// +optional
+	Groups []string `json:"groups,omitempty" yaml:"groups,omitempty"`
+	// Users that may use the model.
+	// +optional
+	Users []string `json:"users,omitempty" yaml:"users,omitempty"`
+}
+
+// MaaSSubscription sets token rate limits for the model.
+type MaaSSubscription struct {
+	// Namespace of the MaaSSubscription. Defaults to models-as-a-service.
+	// +optional
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	// OwnerGroups own the subscription. Owner groups and users together need at least one.
+	// +optional
+	OwnerGroups []string `json:"ownerGroups,omitempty" yaml:"ownerGroups,omitempty"`
+	// OwnerUsers own the subscription.
+	// +optional
+	OwnerUsers []string `json:"ownerUsers,omitempty" yaml:"ownerUsers,omitempty"`
+	// Priority orders subscriptions that cover the same user; higher wins. Defaults to 0.
+	// +optional
+	Priority *int32 `json:"priority,omitempty" yaml:"priority,omitempty"`
+	// TokenRateLimits are the limits; at least one is required.
+	TokenRateLimits []TokenRateLimit `json:"tokenRateLimits" yaml:"tokenRateLimits"`
+}
+
+// TokenRateLimit allows limit tokens per window.
+type TokenRateLimit struct {
+	// Limit is the number of tokens, 1 to 1,000,000,000.
+	Limit int64 `json:"limit" yaml:"limit"`
+	// Window is the period: 1 to 9999 followed by s, m or h, for example 1h.
+	Window string `json:"window" yaml:"window"`
+}
+
+// NetworkPolicy configures the generated NetworkPolicy.
+type NetworkPolicy struct {
+	// MaaSAPINamespace is where MaaS's API runs; it is let in for model discovery.
+	// Defaults to opendatahub (the operator's applications namespace; a standalone MaaS
+	// install uses maas-api, Red Hat OpenShift AI uses redhat-ods-applications).
+	// +optional
+	MaaSAPINamespace string `json:"maasAPINamespace,omitempty" yaml:"maasAPINamespace,omitempty"`
 }
 
 // SecretKeyRef names a key of a Secret in the LLMInferenceService's namespace.
@@ -137,6 +253,10 @@ const (
 	// DefaultModelURI satisfies KServe's required, scheme-checked spec.model.uri for a
 	// server that downloads no weights.
 	DefaultModelURI = "hf://llamastack-integration/no-weights"
+	// DefaultMaaSNamespace is where MaaS keeps its access objects.
+	DefaultMaaSNamespace = "models-as-a-service"
+	// DefaultMaaSAPINamespace is where the ODH operator runs MaaS's API.
+	DefaultMaaSAPINamespace = "opendatahub"
 )
 
 // DefaultSecretName is the Secret the function references when apiKeySecret.name is not
