@@ -24,13 +24,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	psapi "k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
 // kserveVersions are the first release with LLMInferenceService and the newest we support.
 var kserveVersions = []string{"v0.16.0", "v0.20.0"}
-
-var overlays = map[string]string{"gemini": "GEMINI_API_KEY", "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
 // kserveDir returns the folder of the github.com/kserve/kserve module at version, fetched
 // through the Go module proxy. Without it the test fails: it must not pass silently.
@@ -101,7 +102,7 @@ var uriWithScheme = regexp.MustCompile(`^[a-z][a-z0-9+.-]*://.+`)
 
 // violations checks a rendered LLMInferenceService against every KServe fact, on the pod
 // KServe would build from presetTemplate. Each violation starts with the fact's name.
-func violations(presetTemplate json.RawMessage, svc llmisvc, keyEnv string) []string {
+func violations(presetTemplate json.RawMessage, svc llmisvc) []string {
 	var v []string
 	fact := func(ok bool, name, format string, args ...any) {
 		if !ok {
@@ -154,8 +155,19 @@ func violations(presetTemplate json.RawMessage, svc llmisvc, keyEnv string) []st
 		env[e.Name] = e
 	}
 	fact(env["LLAMA_STACK_PORT"].Value == "8000", "port", "LLAMA_STACK_PORT is %q, not 8000", env["LLAMA_STACK_PORT"].Value)
-	key := env[keyEnv]
-	fact(key.ValueFrom != nil && key.ValueFrom.SecretKeyRef != nil && key.Value == "", "api key", "%s must come from a secretKeyRef", keyEnv)
+	credentials := 0
+	for name, e := range env {
+		if _, isCredential := providers.BySecretEnv(name); isCredential && name != "GOOGLE_APPLICATION_CREDENTIALS" {
+			credentials++
+			fact(e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && e.Value == "", "api key", "%s must come from a secretKeyRef, never a literal", name)
+		}
+	}
+	if creds, ok := env["GOOGLE_APPLICATION_CREDENTIALS"]; ok {
+		credentials++
+		fact(strings.HasPrefix(creds.Value, "/var/run/secrets/llamastack/"), "api key", "GOOGLE_APPLICATION_CREDENTIALS must point at the mounted credentials file")
+	}
+	_, ollama := env["OLLAMA_URL"]
+	fact(credentials > 0 || ollama, "api key", "main reads no provider credentials")
 
 	mounted := false
 	for _, m := range main.VolumeMounts {
@@ -197,24 +209,50 @@ func readYAML(t *testing.T, path string, into any) {
 	require.NoError(t, yaml.Unmarshal(b, into))
 }
 
-func renderedOverlay(t *testing.T, provider string) string {
+func renderedOverlay(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "e2e", provider+".yaml"))
+	return readFile(t, filepath.Join("..", "testdata", "e2e", name+".yaml"))
+}
+
+// renderedServices returns every LLMInferenceService the e2e goldens pin, by golden name.
+func renderedServices(t *testing.T) map[string]llmisvc {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "e2e", "*.yaml"))
+	require.NoError(t, err)
+	services := map[string]llmisvc{}
+	for _, f := range files {
+		nodes, err := kio.FromBytes([]byte(readFile(t, f)))
+		require.NoError(t, err)
+		for _, n := range nodes {
+			if n.GetKind() != "LLMInferenceService" {
+				continue
+			}
+			var svc llmisvc
+			require.NoError(t, yaml.Unmarshal([]byte(n.MustString()), &svc))
+			services[strings.TrimSuffix(filepath.Base(f), ".yaml")] = svc
+		}
+	}
+	require.GreaterOrEqual(t, len(services), 17)
+	return services
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
 }
 
-// TestEffectivePodRunsLlamaStack checks each overlay's rendered LLMInferenceService against
-// each KServe preset: the pod KServe would create must run our server, not vLLM, and meet
-// Pod Security "restricted".
+// TestEffectivePodRunsLlamaStack checks every rendered LLMInferenceService (each overlay and
+// example) against each KServe preset: the pod KServe would create must run our server, not
+// vLLM, and meet Pod Security "restricted".
 func TestEffectivePodRunsLlamaStack(t *testing.T) {
+	services := renderedServices(t)
 	for _, version := range kserveVersions {
 		preset := presetTemplate(t, version)
-		for provider, keyEnv := range overlays {
-			t.Run(version+"/"+provider, func(t *testing.T) {
-				var svc llmisvc
-				require.NoError(t, yaml.Unmarshal([]byte(renderedOverlay(t, provider)), &svc))
-				require.Empty(t, violations(preset, svc, keyEnv))
+		for name, svc := range services {
+			t.Run(version+"/"+name, func(t *testing.T) {
+				require.Empty(t, violations(preset, svc))
 			})
 		}
 	}
@@ -253,7 +291,7 @@ func TestBrokenFactsAreCaught(t *testing.T) {
 				require.True(t, strings.Contains(rendered, m.from), "the mutation %q must apply to testdata/e2e/gemini.yaml", m.from)
 				var svc llmisvc
 				require.NoError(t, yaml.Unmarshal([]byte(strings.Replace(rendered, m.from, m.to, 1)), &svc))
-				found := violations(presetTemplate(t, version), svc, "GEMINI_API_KEY")
+				found := violations(presetTemplate(t, version), svc)
 				require.NotEmpty(t, found, "breaking %q went unnoticed", m.fact)
 				require.True(t, strings.HasPrefix(found[0], m.fact+": "), "the first violation names %q: %v", m.fact, found)
 			})

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -24,7 +25,35 @@ var overlays = []struct{ provider, keyEnv string }{
 	{"anthropic", "ANTHROPIC_API_KEY"},
 }
 
+// renderable is every kustomization the function runs in: the deploy overlays and the
+// examples. Each renders to testdata/e2e/<golden>.yaml.
+type renderable struct{ dir, golden string }
+
+func renderables(t *testing.T) []renderable {
+	t.Helper()
+	var out []renderable
+	for _, o := range overlays {
+		out = append(out, renderable{filepath.Join("deploy", "overlays", o.provider), o.provider})
+	}
+	for _, pattern := range []string{"examples/providers/*", "examples/features/*"} {
+		dirs, err := filepath.Glob(filepath.Join(root, pattern, "kustomization.yaml"))
+		require.NoError(t, err)
+		for _, d := range dirs {
+			rel, err := filepath.Rel(root, filepath.Dir(d))
+			require.NoError(t, err)
+			out = append(out, renderable{rel, strings.ReplaceAll(rel, string(filepath.Separator), "-")})
+		}
+	}
+	require.GreaterOrEqual(t, len(out), 17, "every provider and feature has an overlay")
+	deployed, err := filepath.Glob(filepath.Join(root, "deploy", "overlays", "*", "kustomization.yaml"))
+	require.NoError(t, err)
+	require.Len(t, deployed, len(overlays), "every deploy overlay is tested")
+	return out
+}
+
 var root, binary, kustomize string
+
+var topLevelKind = regexp.MustCompile(`(?m)^kind: LLMInferenceService$`)
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -79,6 +108,25 @@ func TestKustomizeOverlays(t *testing.T) {
 	}
 }
 
+// TestKustomizeExamples renders every example overlay (one per provider, and the
+// several-provider, MaaS and NetworkPolicy forms) and compares it with its golden file.
+func TestKustomizeExamples(t *testing.T) {
+	for _, r := range renderables(t) {
+		if strings.HasPrefix(r.dir, "deploy") {
+			continue
+		}
+		t.Run(r.golden, func(t *testing.T) {
+			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(root, r.dir))
+			require.NoError(t, err, stderr)
+			require.Len(t, topLevelKind.FindAllString(out, -1), 1, "one LLMInferenceService")
+			require.Contains(t, out, "app.kubernetes.io/instance: "+filepath.Base(r.dir)+"-llamastack", "the function ran")
+			require.NotContains(t, out, "LlamastackIntegration")
+			require.NotContains(t, out, "config.kubernetes.io/")
+			golden(t, filepath.Join(root, "testdata", "e2e", r.golden+".yaml"), out)
+		})
+	}
+}
+
 // TestKustomizeSkipsFunctionWithoutExecFlag documents kustomize's trap: without
 // --enable-exec the function does not run and nothing says so. The README warns about it.
 func TestKustomizeSkipsFunctionWithoutExecFlag(t *testing.T) {
@@ -87,23 +135,22 @@ func TestKustomizeSkipsFunctionWithoutExecFlag(t *testing.T) {
 	require.NotContains(t, out, "provider: gemini")
 }
 
-// TestIdempotentOnRenderedOutput runs the binary (standalone form) on each overlay's
-// rendered output with the overlay's own functionConfig: nothing may change. The rendered
-// output no longer carries kustomize's record of the name before namePrefix, so the target
-// is the final name there.
+// TestIdempotentOnRenderedOutput runs the binary (standalone form) on every overlay's
+// rendered output with the overlay's own functionConfig: nothing may change, generated
+// MaaS objects and NetworkPolicies included. The rendered output no longer carries
+// kustomize's record of the name before namePrefix, so the target is the final name there.
 func TestIdempotentOnRenderedOutput(t *testing.T) {
-	for _, o := range overlays {
-		t.Run(o.provider, func(t *testing.T) {
-			rendered := filepath.Join(root, "testdata", "e2e", o.provider+".yaml")
-			overlayConfig := readFile(t, filepath.Join(root, "deploy", "overlays", o.provider, "llamastack-integration.yaml"))
+	for _, r := range renderables(t) {
+		t.Run(r.golden, func(t *testing.T) {
+			rendered := filepath.Join(root, "testdata", "e2e", r.golden+".yaml")
+			overlayConfig := readFile(t, filepath.Join(root, r.dir, "llamastack-integration.yaml"))
 			require.Contains(t, overlayConfig, "  target:\n    name: llamastack\n")
 			config := filepath.Join(t.TempDir(), "config.yaml")
-			require.NoError(t, os.WriteFile(config, []byte(strings.Replace(overlayConfig, "    name: llamastack\n", "    name: "+o.provider+"-llamastack\n", 1)), 0o644))
+			final := filepath.Base(r.dir) + "-llamastack"
+			require.NoError(t, os.WriteFile(config, []byte(strings.Replace(overlayConfig, "  target:\n    name: llamastack\n", "  target:\n    name: "+final+"\n", 1)), 0o644))
 			out, stderr, err := run(t, root, binary, config, rendered)
 			require.NoError(t, err, stderr)
-			want, err := os.ReadFile(rendered)
-			require.NoError(t, err)
-			require.Equal(t, string(want), out)
+			require.Equal(t, readFile(t, rendered), out)
 		})
 	}
 }

@@ -61,6 +61,7 @@ func TestConfigMapMatchesTypedConfig(t *testing.T) {
   provider: openai
   model: gpt-4o
   apiKeySecret: {name: k, key: token}
+  settings: {OPENAI_BASE_URL: "https://proxy.example.com/v1"}
   gateway: {name: gw, namespace: gws}
   tiers: [free, premium]
   target: {name: ls, namespace: llm}
@@ -77,6 +78,7 @@ data:
   model: gpt-4o
   apiKeySecret.name: k
   apiKeySecret.key: token
+  settings.OPENAI_BASE_URL: https://proxy.example.com/v1
   gateway.name: gw
   gateway.namespace: gws
   tiers: '["free", "premium"]'
@@ -88,6 +90,10 @@ data:
 `)
 	require.Empty(t, errs)
 	require.Equal(t, typed, fromMap)
+	require.Equal(t, map[string]string{"OPENAI_BASE_URL": "https://proxy.example.com/v1"}, fromMap.Providers[0].Settings)
+
+	_, errs, _ = load(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fn}\ndata:\n  provider: openai\n  settings.: x\n  settings.A.B: y\n")
+	require.Len(t, errs, 2, "settings keys need one variable name: %v", errs)
 }
 
 func TestConfigMapTierForms(t *testing.T) {
