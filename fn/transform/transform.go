@@ -116,6 +116,12 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 		errs = append(errs, Finding{Path: "spec.router.gateway.refs", Message: "must be a list, not " + kindName(refs)})
 	}
 
+	if existing, ok := annotation(isvc, TiersAnnotation); ok && !cfg.SetTiers {
+		var tiers []string
+		if err := json.Unmarshal([]byte(existing), &tiers); err != nil || tiers == nil {
+			errs = append(errs, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)})
+		}
+	}
 	if cfg.SetTiers {
 		if existing, ok := annotation(isvc, TiersAnnotation); ok && !sameTiers(existing, cfg.Tiers) {
 			errs = append(errs, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is already %s in the input, but spec.tiers asks for %s; remove the annotation from the base or make spec.tiers match it",
