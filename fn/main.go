@@ -135,6 +135,9 @@ func readError(err error) string {
 	for _, prefix := range []string{"failed to read ResourceList input: ", "MalformedYAMLError: "} {
 		msg = strings.ReplaceAll(msg, prefix, "")
 	}
+	if strings.Contains(msg, "wrong node kind: expected MappingNode") {
+		return "every item must be a Kubernetes object (a map with apiVersion, kind and metadata), but one is not: " + msg
+	}
 	return msg
 }
 

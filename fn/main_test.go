@@ -129,3 +129,40 @@ func golden(t *testing.T, path, actual string) {
 	require.NoError(t, err, "missing golden file; run go test ./fn -update")
 	require.Equal(t, string(want), actual)
 }
+
+// TestCatalogue runs every case of fn/processor/testdata through the program as kustomize
+// and kpt do. Error cases (err-*) exit 1 with stdout empty or a well-formed ResourceList
+// carrying the error results; the others exit 0. stderr is compared with the case's
+// stderr.txt exactly, and never holds a Go stack trace.
+func TestCatalogue(t *testing.T) {
+	inputs, err := filepath.Glob("processor/testdata/*/input.yaml")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(inputs), 80)
+	errorCases := 0
+	for _, input := range inputs {
+		dir := filepath.Dir(input)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			in, err := os.ReadFile(input)
+			require.NoError(t, err)
+			var stdout, stderr bytes.Buffer
+			code := run(nil, bytes.NewReader(in), &stdout, &stderr)
+			if strings.HasPrefix(filepath.Base(dir), "err-") {
+				errorCases++
+				require.Equal(t, 1, code)
+				require.NotEmpty(t, stderr.String())
+				if stdout.Len() > 0 {
+					rl, err := yaml.Parse(stdout.String())
+					require.NoError(t, err, "stdout is a whole document")
+					require.Equal(t, "ResourceList", rl.GetKind())
+					require.Contains(t, stdout.String(), "severity: error")
+				}
+			} else {
+				require.Equal(t, 0, code, stderr.String())
+			}
+			require.NotContains(t, stderr.String(), "goroutine ")
+			require.NotContains(t, stderr.String(), "panic")
+			golden(t, filepath.Join(dir, "stderr.txt"), stderr.String())
+		})
+	}
+	require.GreaterOrEqual(t, errorCases, 30, "the bad-input catalogue has at least 30 cases")
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -77,6 +78,9 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagInt {
 			return []Problem{{Path: path, Message: fmt.Sprintf("must be a whole number, not %s", describe(node))}}
+		}
+		if _, err := strconv.ParseInt(node.Value, 0, t.Bits()); err != nil {
+			return []Problem{{Path: path, Message: fmt.Sprintf("%s is out of range for a %d-bit whole number", truncate(node.Value), t.Bits())}}
 		}
 	case reflect.Bool:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagBool {

@@ -65,7 +65,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	}
 
 	// Check every target before changing any, so a failed run leaves the input untouched.
-	var failed framework.Results
+	failed := checkSecrets(rl.Items, targets, cfg)
 	for _, t := range targets {
 		for _, f := range transform.Check(t, cfg) {
 			failed = append(failed, result(framework.Error, ref(t), f.Path, f.Message))

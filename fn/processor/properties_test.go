@@ -1,0 +1,224 @@
+package processor_test
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// documentedPaths are the only places the function may change on a target, as regular
+// expressions over the paths that diffTrees reports. Anything else changing is a bug.
+var documentedPaths = regexp.MustCompile(`^(` + strings.Join([]string{
+	`metadata\.labels(\.(provider|app\.kubernetes\.io/instance))?`,
+	`metadata\.annotations(\.alpha\.maas\.opendatahub\.io/tiers)?`,
+	`metadata`,
+	`spec`,
+	`spec\.model(\.(name|uri))?`,
+	`spec\.storageInitializer(\.enabled)?`,
+	`spec\.router(\.gateway(\.refs.*)?|\.route)?`,
+	`spec\.template(\.containers)?`,
+	`spec\.template\.volumes.*`,
+	`spec\.template\.containers\[main\](\.(image|command|args|ports|env|startupProbe|livenessProbe|readinessProbe|volumeMounts).*)?`,
+}, "|") + `)$`)
+
+// TestPreservation runs every successful golden case and checks that (1) every item that is
+// not a changed LLMInferenceService comes out byte for byte as the framework writes it
+// untouched, comments included, (2) on the LLMInferenceServices only documented paths
+// change, and (3) only MaaS objects and NetworkPolicies are added.
+func TestPreservation(t *testing.T) {
+	for _, dir := range caseDirs(t) {
+		if strings.HasPrefix(filepath.Base(dir), "err-") {
+			continue
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			input := readFile(t, filepath.Join(dir, "input.yaml"))
+			untouched := itemsByID(t, executeWith(t, framework.ResourceListProcessorFunc(func(*framework.ResourceList) error { return nil }), input))
+			changed := itemsByID(t, mustExecute(t, input))
+			for id, before := range untouched {
+				after, ok := changed[id]
+				require.True(t, ok, "%s was dropped", id)
+				if !strings.HasPrefix(id, "serving.kserve.io/") {
+					require.Equal(t, before.MustString(), after.MustString(), "%s must be left byte for byte", id)
+					continue
+				}
+				for _, path := range diffTrees(decode(t, before), decode(t, after), "") {
+					require.Regexp(t, documentedPaths, path, "%s: the function changed an undocumented path", id)
+				}
+			}
+			for id := range changed {
+				if _, existed := untouched[id]; !existed {
+					require.Regexp(t, `^(maas\.opendatahub\.io/v1alpha1/MaaS(ModelRef|AuthPolicy|Subscription)|networking\.k8s\.io/v1/NetworkPolicy)/`, id, "only MaaS objects and NetworkPolicies are generated")
+				}
+			}
+		})
+	}
+}
+
+// TestDeterministic runs every golden case 20 times: the output must not depend on map
+// iteration order or anything else that varies between runs.
+func TestDeterministic(t *testing.T) {
+	for _, dir := range caseDirs(t) {
+		input := readFile(t, filepath.Join(dir, "input.yaml"))
+		first, firstErr := execute(t, input)
+		for i := 0; i < 19; i++ {
+			out, err := execute(t, input)
+			require.Equal(t, first, out, "%s: run %d differs", dir, i+2)
+			require.Equal(t, fmt.Sprint(firstErr), fmt.Sprint(err), "%s: run %d errs differently", dir, i+2)
+		}
+	}
+}
+
+// TestLargeInputs accepts a 1 MB string value and deep (but parseable) nesting in items it
+// does not target, and leaves them as they were.
+func TestLargeInputs(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	deep := strings.Repeat("[", 2000) + strings.Repeat("]", 2000)
+	input := fmt.Sprintf(`apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: big, namespace: llm}
+  data: {blob: %s}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: deep, namespace: llm}
+  nested: %s
+- apiVersion: serving.kserve.io/v1alpha1
+  kind: LLMInferenceService
+  metadata: {name: llamastack, namespace: llm}
+functionConfig:
+  apiVersion: llamastack.opendatahub.io/v1alpha1
+  kind: LlamastackIntegration
+  metadata: {name: t}
+  spec: {provider: gemini}
+`, big, deep)
+	out := mustExecute(t, input)
+	require.Contains(t, out, big)
+	require.Contains(t, out, deep)
+	require.Contains(t, out, "GEMINI_API_KEY")
+}
+
+func mustExecute(t *testing.T, input string) string {
+	t.Helper()
+	out, err := execute(t, input)
+	require.NoError(t, err)
+	return out
+}
+
+func executeWith(t *testing.T, p framework.ResourceListProcessor, input string) string {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, framework.Execute(p, &kio.ByteReadWriter{Reader: strings.NewReader(input), Writer: &out}))
+	return out.String()
+}
+
+func itemsByID(t *testing.T, resourceList string) map[string]*yaml.RNode {
+	t.Helper()
+	items, err := (&kio.ByteReadWriter{Reader: strings.NewReader(resourceList), OmitReaderAnnotations: true}).Read()
+	require.NoError(t, err)
+	byID := map[string]*yaml.RNode{}
+	for _, item := range items {
+		id := item.GetApiVersion() + "/" + item.GetKind() + "/" + item.GetNamespace() + "/" + item.GetName()
+		require.NotContains(t, byID, id, "duplicate item %s", id)
+		byID[id] = item
+	}
+	return byID
+}
+
+func decode(t *testing.T, n *yaml.RNode) any {
+	t.Helper()
+	var v any
+	require.NoError(t, n.YNode().Decode(&v))
+	return v
+}
+
+// diffTrees lists the paths where a and b differ. List items with a name are addressed as
+// [name]; a differing list without names is reported at the list.
+func diffTrees(a, b any, path string) []string {
+	if reflect.DeepEqual(a, b) {
+		return nil
+	}
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		keys := map[string]bool{}
+		for k := range am {
+			keys[k] = true
+		}
+		for k := range bm {
+			keys[k] = true
+		}
+		var sorted []string
+		for k := range keys {
+			sorted = append(sorted, k)
+		}
+		sort.Strings(sorted)
+		var out []string
+		for _, k := range sorted {
+			out = append(out, diffTrees(am[k], bm[k], join(path, k))...)
+		}
+		return out
+	}
+	al, aok := a.([]any)
+	bl, bok := b.([]any)
+	if aok && bok {
+		an, bn := byName(al), byName(bl)
+		if an != nil && bn != nil && len(an) == len(al) && len(bn) == len(bl) {
+			names := map[string]bool{}
+			for k := range an {
+				names[k] = true
+			}
+			for k := range bn {
+				names[k] = true
+			}
+			var sorted []string
+			for k := range names {
+				sorted = append(sorted, k)
+			}
+			sort.Strings(sorted)
+			var out []string
+			for _, k := range sorted {
+				out = append(out, diffTrees(an[k], bn[k], path+"["+k+"]")...)
+			}
+			return out
+		}
+	}
+	if path == "" {
+		return []string{"(root)"}
+	}
+	return []string{path}
+}
+
+func byName(l []any) map[string]any {
+	out := map[string]any{}
+	for _, item := range l {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil
+		}
+		name, ok := m["name"].(string)
+		if !ok {
+			return nil
+		}
+		out[name] = item
+	}
+	return out
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
