@@ -8,7 +8,7 @@ KUSTOMIZE := $(BIN)/kustomize
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 OVERLAY ?= gemini
 
-.PHONY: all build render test unit e2e conformance kube-binaries golden fmt vet clean
+.PHONY: all build render test unit e2e conformance kube-binaries golden bench fuzz fmt vet clean
 
 all: build
 
@@ -47,6 +47,18 @@ kube-binaries:
 ## golden: rewrite every golden file from the actual output; review the diff before committing
 golden:
 	$(GO) test -count=1 ./fn/... ./e2e/... -update
+
+## bench: Go benchmarks of the processor, then whole-process comparisons with a do-nothing
+## function and through kustomize (see the README's performance section)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./fn/processor
+	$(GO) run ./bench/compare
+
+## fuzz: each fuzz target for 60 s; crashers stay in fn/processor/testdata/fuzz as regression cases
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzProcessor$$' -fuzztime $(FUZZTIME) ./fn/processor
+	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) ./fn/processor
 
 vet:
 	$(GO) vet ./...

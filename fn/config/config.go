@@ -104,6 +104,9 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []Problem) {
 	if fc.YNode().Kind != yaml.MappingNode {
 		return nil, src, []Problem{{Message: fmt.Sprintf("the functionConfig must be a %s object, not %s", v1alpha1.Kind, describe(fc.YNode()))}}, nil
 	}
+	if problem := CheckObjectShape(fc.YNode()); problem != "" {
+		return nil, src, []Problem{{Message: "the functionConfig's " + problem}}, nil
+	}
 	src = Source{APIVersion: fc.GetApiVersion(), Kind: fc.GetKind(), Name: fc.GetName()}
 
 	var specNode *yaml.Node

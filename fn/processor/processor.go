@@ -57,6 +57,20 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		return failed
 	}
 
+	// kyaml's metadata accessors panic on some malformed objects; refuse those first.
+	var malformed framework.Results
+	for i, item := range rl.Items {
+		if problem := config.CheckObjectShape(item.YNode()); problem != "" {
+			apiVersion, kind, namespace, name := config.Identity(item.YNode())
+			id := &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: apiVersion, Kind: kind}, NameMeta: yaml.NameMeta{Name: name, Namespace: namespace}}
+			malformed = append(malformed, result(framework.Error, id, fmt.Sprintf("items[%d]", i), problem+"; this is not a valid Kubernetes object"))
+		}
+	}
+	if len(malformed) > 0 {
+		rl.Results = append(rl.Results, malformed...)
+		return malformed
+	}
+
 	targets, path, err := selectTargets(rl.Items, cfg)
 	if err != nil {
 		r := result(framework.Error, configRef, path, err.Error())

@@ -1,0 +1,76 @@
+package config
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// CheckObjectShape reports what would make kyaml's metadata accessors (GetName,
+// GetAnnotations, ...) panic: metadata, labels or annotations that are not maps, or a name
+// that is not a scalar. Call it before using them on input of unknown shape.
+func CheckObjectShape(node *yaml.Node) string {
+	if node == nil || node.Kind != yaml.MappingNode {
+		return "must be an object (a map)"
+	}
+	for _, key := range []string{"apiVersion", "kind"} {
+		if v := mapField(node, key); v != nil && v.Kind != yaml.ScalarNode {
+			return fmt.Sprintf("%s must be a string", key)
+		}
+	}
+	meta := mapField(node, "metadata")
+	if meta == nil || isNull(meta) {
+		return ""
+	}
+	if meta.Kind != yaml.MappingNode {
+		return "metadata must be a map"
+	}
+	for _, key := range []string{"name", "namespace"} {
+		if v := mapField(meta, key); v != nil && v.Kind != yaml.ScalarNode {
+			return fmt.Sprintf("metadata.%s must be a string", key)
+		}
+	}
+	for _, key := range []string{"labels", "annotations"} {
+		v := mapField(meta, key)
+		if v == nil || isNull(v) {
+			continue
+		}
+		if v.Kind != yaml.MappingNode {
+			return fmt.Sprintf("metadata.%s must be a map of strings", key)
+		}
+		for i := 1; i < len(v.Content); i += 2 {
+			if v.Content[i].Kind != yaml.ScalarNode {
+				return fmt.Sprintf("metadata.%s.%s must be a string", key, v.Content[i-1].Value)
+			}
+		}
+	}
+	return ""
+}
+
+func mapField(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Identity reads apiVersion, kind, namespace and name without kyaml's accessors, so it is
+// safe on objects that CheckObjectShape refuses; missing or odd fields read as "".
+func Identity(node *yaml.Node) (apiVersion, kind, namespace, name string) {
+	scalar := func(m *yaml.Node, key string) string {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return ""
+		}
+		if v := mapField(m, key); v != nil && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+		return ""
+	}
+	meta := (*yaml.Node)(nil)
+	if node != nil && node.Kind == yaml.MappingNode {
+		meta = mapField(node, "metadata")
+	}
+	return scalar(node, "apiVersion"), scalar(node, "kind"), scalar(meta, "namespace"), scalar(meta, "name")
+}

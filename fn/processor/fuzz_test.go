@@ -1,0 +1,127 @@
+package processor_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/processor"
+)
+
+// seeds adds every golden input to the fuzz corpus.
+func seeds(f *testing.F) {
+	inputs, _ := filepath.Glob("testdata/*/input.yaml")
+	for _, in := range inputs {
+		b, err := os.ReadFile(in)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzProcessor feeds arbitrary ResourceList bytes to the function. It must never panic;
+// it either fails with error results (or a read error and no output), or its output parses,
+// keeps every input item's identity, and is a fixed point: processing it again changes nothing.
+// make fuzz runs it; crashers land in testdata/fuzz/FuzzProcessor and stay as regression cases.
+func FuzzProcessor(f *testing.F) {
+	seeds(f)
+	f.Fuzz(func(t *testing.T, input []byte) {
+		out, err := run(input)
+		if err != nil {
+			var results framework.Results
+			if errors.As(err, &results) {
+				if results.ExitCode() == 0 {
+					t.Fatalf("an error without an error result would exit 0: %v", err)
+				}
+			} else if len(out) > 0 {
+				t.Fatalf("a read error must write nothing, wrote %d bytes", len(out))
+			}
+			return
+		}
+		before, errBefore := ids(input)
+		after, errAfter := ids(out)
+		if errBefore != nil || errAfter != nil {
+			t.Fatalf("output does not parse: %v / %v", errBefore, errAfter)
+		}
+		for id := range before {
+			if !after[id] {
+				t.Fatalf("item %s was lost", id)
+			}
+		}
+		again, err := run(out)
+		if err != nil {
+			t.Fatalf("processing the output again failed: %v", err)
+		}
+		if items(again) != items(out) {
+			t.Fatalf("not a fixed point:\n%s\n---\n%s", items(out), items(again))
+		}
+	})
+}
+
+// FuzzConfig feeds arbitrary functionConfig bytes to the loader: no panic, and a config only
+// without errors, with at least one provider.
+func FuzzConfig(f *testing.F) {
+	inputs, _ := filepath.Glob("testdata/*/input.yaml")
+	for _, in := range inputs {
+		b, err := os.ReadFile(in)
+		if err != nil {
+			continue
+		}
+		rl, err := yaml.Parse(string(b))
+		if err != nil {
+			continue
+		}
+		if fc := rl.Field("functionConfig"); fc != nil {
+			f.Add([]byte(fc.Value.MustString()))
+		}
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		node, err := yaml.Parse(string(doc))
+		if err != nil {
+			return
+		}
+		cfg, _, errs, _ := config.Load(node)
+		if cfg != nil && (len(errs) > 0 || len(cfg.Providers) == 0) {
+			t.Fatalf("a config came back with %d errors and %d providers", len(errs), len(cfg.Providers))
+		}
+		if cfg == nil && len(errs) == 0 {
+			t.Fatal("no config and no error")
+		}
+	})
+}
+
+func run(input []byte) ([]byte, error) {
+	var out bytes.Buffer
+	err := framework.Execute(processor.New(), &kio.ByteReadWriter{Reader: bytes.NewReader(input), Writer: &out})
+	return out.Bytes(), err
+}
+
+func ids(resourceList []byte) (map[string]bool, error) {
+	nodes, err := (&kio.ByteReadWriter{Reader: bytes.NewReader(resourceList), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, n := range nodes {
+		out[n.GetApiVersion()+"/"+n.GetKind()+"/"+n.GetNamespace()+"/"+n.GetName()] = true
+	}
+	return out, nil
+}
+
+func items(resourceList []byte) string {
+	nodes, err := (&kio.ByteReadWriter{Reader: bytes.NewReader(resourceList)}).Read()
+	if err != nil {
+		return "unparseable: " + err.Error()
+	}
+	var b strings.Builder
+	_ = kio.ByteWriter{Writer: &b}.Write(nodes)
+	return b.String()
+}
