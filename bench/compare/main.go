@@ -158,8 +158,8 @@ func report(target string, met bool, value string) {
 }
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-func ms(d time.Duration) float64      { return float64(d.Microseconds()) / 1000 }
-func mb(kib int64) float64            { return float64(kib) / 1024 }
+func ms(d time.Duration) float64       { return float64(d.Microseconds()) / 1000 }
+func mb(kib int64) float64             { return float64(kib) / 1024 }
 
 func check(err error) {
 	if err != nil {
