@@ -222,3 +222,35 @@ func join(path, key string) string {
 	}
 	return path + "." + key
 }
+
+// TestSecretCanariesInEveryCase plants canaries in a Secret's data and stringData, in the
+// Secret the case's provider references and in an unrelated one, in every golden case.
+// No canary may reach the results or anything the function generates.
+func TestSecretCanariesInEveryCase(t *testing.T) {
+	const canary = "canary-7d41f0"
+	encoded := "Y2FuYXJ5LTdkNDFmMA==" // base64 of the canary
+	for _, dir := range caseDirs(t) {
+		input := readFile(t, filepath.Join(dir, "input.yaml"))
+		rl, err := yaml.Parse(input)
+		if err != nil || rl.Field("items") == nil || rl.Field("items").Value.YNode().Kind != yaml.SequenceNode {
+			continue // unreadable cases have no items to plant in
+		}
+		items := rl.Field("items").Value
+		for _, name := range []string{"gemini-gemini-api-key", "unrelated-secret"} {
+			secret := yaml.MustParse(fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: llm}\ndata: {api-key: %s}\nstringData: {token: %s}\n", name, encoded, canary))
+			items.YNode().Content = append(items.YNode().Content, secret.YNode())
+		}
+		out, _ := execute(t, rl.MustString())
+		if i := strings.Index(out, "\nresults:"); i >= 0 {
+			require.NotContains(t, out[i:], canary, "%s: a result repeats a secret", dir)
+			require.NotContains(t, out[i:], encoded, "%s: a result repeats a secret", dir)
+		}
+		generated, _ := (&kio.ByteReadWriter{Reader: strings.NewReader(out), OmitReaderAnnotations: true}).Read()
+		for _, item := range generated {
+			if strings.HasPrefix(item.GetApiVersion(), "maas.") || item.GetKind() == "NetworkPolicy" || item.GetKind() == "LLMInferenceService" {
+				require.NotContains(t, item.MustString(), canary, "%s: %s carries a secret", dir, item.GetKind())
+				require.NotContains(t, item.MustString(), encoded, "%s: %s carries a secret", dir, item.GetKind())
+			}
+		}
+	}
+}
