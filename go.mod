@@ -5,6 +5,7 @@ go 1.26.8
 tool sigs.k8s.io/kustomize/kustomize/v5
 
 require (
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/stretchr/testify v1.12.1
 	k8s.io/api v0.34.4
 	k8s.io/apimachinery v0.34.4

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
 )
 
@@ -43,6 +44,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		switch args[0] {
 		case "-h", "--help", "help":
 			fmt.Fprint(stdout, usage())
+			return 0
+		case "--schema", "schema":
+			fmt.Fprint(stdout, v1alpha1.SchemaJSON)
 			return 0
 		case "--version", "version":
 			fmt.Fprintf(stdout, "%s %s\n", name, version)

@@ -75,6 +75,8 @@ func TestCLI(t *testing.T) {
 		{name: "unknown-flag", args: []string{"--frobnicate"}, exit: 2, stdout: "empty"},
 		{name: "help", args: []string{"--help"}, exit: 0, stdout: "kpt fn eval --exec llamastack-integration"},
 		{name: "version", args: []string{"--version"}, exit: 0, stdout: "llamastack-integration dev\n"},
+		{name: "schema", args: []string{"--schema"}, exit: 0, stdout: `"title": "LlamastackIntegration"`},
+		{name: "help-reference", args: []string{"--help"}, exit: 0, stdout: "spec.maas.subscription.tokenRateLimits[].window (string, required)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

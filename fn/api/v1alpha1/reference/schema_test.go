@@ -1,0 +1,53 @@
+package reference
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
+)
+
+// TestSchemaValidatesTheRepositorysConfigs compiles the published schema with a JSON Schema
+// validator and checks every LlamastackIntegration file in the repository against it, and
+// that it rejects what the function rejects for shape.
+func TestSchemaValidatesTheRepositorysConfigs(t *testing.T) {
+	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(mustRead(t, schemaFile)))
+	require.NoError(t, err)
+	c := jsonschema.NewCompiler()
+	require.NoError(t, c.AddResource("schema.json", schemaDoc))
+	schema, err := c.Compile("schema.json")
+	require.NoError(t, err)
+
+	var files []string
+	for _, pattern := range []string{"deploy/overlays/*/llamastack-integration.yaml", "examples/*/*/llamastack-integration.yaml", "examples/*/llamastack-integration.yaml"} {
+		m, err := filepath.Glob(filepath.Join("../../../..", pattern))
+		require.NoError(t, err)
+		files = append(files, m...)
+	}
+	require.GreaterOrEqual(t, len(files), 18)
+	for _, f := range files {
+		content := string(mustRead(t, f))
+		require.True(t, strings.HasPrefix(content, "# yaml-language-server: $schema="), "%s starts with the schema modeline", f)
+		require.NoError(t, schema.Validate(toJSONValue(t, mustRead(t, f))), f)
+	}
+	for _, bad := range []string{
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, modle: x}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, tiers: free}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, maas: {subscription: {ownerGroups: [g]}}}\n",
+	} {
+		require.Error(t, schema.Validate(toJSONValue(t, []byte(bad))), bad)
+	}
+}
+
+func toJSONValue(t *testing.T, y []byte) any {
+	t.Helper()
+	j, err := yaml.YAMLToJSON(y)
+	require.NoError(t, err)
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
+	require.NoError(t, err)
+	return v
+}
