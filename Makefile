@@ -8,7 +8,7 @@ KUSTOMIZE := $(BIN)/kustomize
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 OVERLAY ?= gemini
 
-.PHONY: all build render test unit e2e conformance kube-binaries golden bench fuzz fmt vet clean
+.PHONY: all build render test unit e2e conformance kube-binaries golden bench fuzz dist image fmt vet clean
 
 all: build
 
@@ -47,6 +47,23 @@ kube-binaries:
 ## golden: rewrite every golden file from the actual output; review the diff before committing
 golden:
 	$(GO) test -count=1 ./fn/... ./e2e/... -update
+
+## dist: static release binaries for linux/amd64 and linux/arm64 with SHA256SUMS, in $(DIST)
+DIST ?= dist
+PLATFORMS := linux/amd64 linux/arm64
+dist:
+	@mkdir -p $(DIST)
+	@for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; out=$(DIST)/llamastack-integration_$(VERSION)_$${os}_$${arch}; \
+	  echo "building $$out"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $$out ./fn || exit 1; \
+	done
+	cd $(DIST) && sha256sum llamastack-integration_$(VERSION)_* > SHA256SUMS
+
+## image: the container image (needs a Docker engine)
+IMAGE ?= ghcr.io/llamastack-integration/llamastack-integration:$(VERSION)
+image:
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 ## bench: Go benchmarks of the processor, then whole-process comparisons with a do-nothing
 ## function and through kustomize (see the README's performance section)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -47,6 +48,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			return 0
 		case "--schema", "schema":
 			fmt.Fprint(stdout, v1alpha1.SchemaJSON)
+			return 0
+		case "install":
+			// Copies this binary into a folder, for images without a shell (Argo CD's
+			// repo-server init container runs "llamastack-integration install /custom-tools").
+			if len(args) != 2 {
+				fmt.Fprintf(stderr, "%s: usage: %s install DIR\n", name, name)
+				return 2
+			}
+			if err := install(args[1]); err != nil {
+				fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
+				return 1
+			}
 			return 0
 		case "--version", "version":
 			fmt.Fprintf(stdout, "%s %s\n", name, version)
@@ -119,6 +132,38 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	_, _ = stdout.Write(out.Bytes())
 	return 0
+}
+
+// install copies the running executable to dir/llamastack-integration, mode 0755.
+func install(dir string) error {
+	self, err := os.Executable()
+	if err != nil {
+		// Without /proc (a bare chroot), argv[0] still names the binary: container
+		// entrypoints give it as an absolute path.
+		if !filepath.IsAbs(os.Args[0]) {
+			return fmt.Errorf("cannot find this binary to copy it: %w", err)
+		}
+		self = os.Args[0]
+	}
+	in, err := os.Open(self)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	target := filepath.Join(dir, name)
+	tmp := target + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return fmt.Errorf("cannot write to %s: %w", dir, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, target)
 }
 
 func readFunctionConfig(path string) (*yaml.RNode, error) {

@@ -17,6 +17,7 @@ Usage:
   llamastack-integration < resourcelist.yaml        as a kustomize/kpt exec function
   llamastack-integration CONFIG [INPUT...|-]        standalone: functionConfig file, then resources
   llamastack-integration --schema                   the functionConfig's JSON Schema
+  llamastack-integration install DIR                copy this binary into DIR (Argo CD init container)
   llamastack-integration --version | --help
 
 The functionConfig is a ` + v1alpha1.Kind + ` (apiVersion ` + v1alpha1.APIVersion + `).
