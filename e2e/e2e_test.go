@@ -35,23 +35,26 @@ func renderables(t *testing.T) []renderable {
 	for _, o := range overlays {
 		out = append(out, renderable{filepath.Join("deploy", "overlays", o.provider), o.provider})
 	}
-	for _, pattern := range []string{"examples/providers/*", "examples/features/*"} {
+	for _, pattern := range []string{"examples/*", "examples/providers/*", "examples/features/*"} {
 		dirs, err := filepath.Glob(filepath.Join(root, pattern, "kustomization.yaml"))
 		require.NoError(t, err)
 		for _, d := range dirs {
+			if !strings.Contains(readFile(t, d), "llamastack-integration.yaml") {
+				continue // not a function overlay
+			}
 			rel, err := filepath.Rel(root, filepath.Dir(d))
 			require.NoError(t, err)
 			out = append(out, renderable{rel, strings.ReplaceAll(rel, string(filepath.Separator), "-")})
 		}
 	}
-	require.GreaterOrEqual(t, len(out), 17, "every provider and feature has an overlay")
+	require.GreaterOrEqual(t, len(out), 20, "every provider and feature has an overlay")
 	deployed, err := filepath.Glob(filepath.Join(root, "deploy", "overlays", "*", "kustomization.yaml"))
 	require.NoError(t, err)
 	require.Len(t, deployed, len(overlays), "every deploy overlay is tested")
 	return out
 }
 
-var root, binary, kustomize string
+var root, binary, kustomize, noop string
 
 var topLevelKind = regexp.MustCompile(`(?m)^kind: LLMInferenceService$`)
 
@@ -65,9 +68,11 @@ func TestMain(m *testing.M) {
 	// The overlays' exec path is ../../../bin/llamastack-integration: build exactly that.
 	binary = filepath.Join(root, "bin", "llamastack-integration")
 	kustomize = filepath.Join(root, "bin", "kustomize")
+	noop = filepath.Join(root, "bin", "noop-function")
 	for _, args := range [][]string{
 		{"build", "-o", binary, "./fn"},
 		{"build", "-o", kustomize, "sigs.k8s.io/kustomize/kustomize/v5"},
+		{"build", "-o", noop, "./bench/noop"},
 	} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
@@ -119,7 +124,7 @@ func TestKustomizeExamples(t *testing.T) {
 			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(root, r.dir))
 			require.NoError(t, err, stderr)
 			require.Len(t, topLevelKind.FindAllString(out, -1), 1, "one LLMInferenceService")
-			require.Contains(t, out, "app.kubernetes.io/instance: "+filepath.Base(r.dir)+"-llamastack", "the function ran")
+			require.Contains(t, out, "app.kubernetes.io/instance: "+finalName(t, r.dir), "the function ran")
 			require.NotContains(t, out, "LlamastackIntegration")
 			require.NotContains(t, out, "config.kubernetes.io/")
 			golden(t, filepath.Join(root, "testdata", "e2e", r.golden+".yaml"), out)
@@ -136,21 +141,30 @@ func TestKustomizeSkipsFunctionWithoutExecFlag(t *testing.T) {
 }
 
 // TestIdempotentOnRenderedOutput runs the binary (standalone form) on every overlay's
-// rendered output with the overlay's own functionConfig: nothing may change, generated
-// MaaS objects and NetworkPolicies included. The rendered output no longer carries
-// kustomize's record of the name before namePrefix, so the target is the final name there.
+// rendered output with the overlay's own functionConfig. It must change nothing that a
+// do-nothing kyaml function would not (kyaml re-serializes every item, for example a plain
+// scalar that kustomize folded over two lines), generated MaaS objects and NetworkPolicies
+// included, and its own output must come back byte for byte. The rendered output no longer
+// carries kustomize's record of the name before namePrefix, so the target is the final name.
 func TestIdempotentOnRenderedOutput(t *testing.T) {
 	for _, r := range renderables(t) {
 		t.Run(r.golden, func(t *testing.T) {
 			rendered := filepath.Join(root, "testdata", "e2e", r.golden+".yaml")
 			overlayConfig := readFile(t, filepath.Join(root, r.dir, "llamastack-integration.yaml"))
 			require.Contains(t, overlayConfig, "  target:\n    name: llamastack\n")
-			config := filepath.Join(t.TempDir(), "config.yaml")
-			final := filepath.Base(r.dir) + "-llamastack"
-			require.NoError(t, os.WriteFile(config, []byte(strings.Replace(overlayConfig, "  target:\n    name: llamastack\n", "  target:\n    name: "+final+"\n", 1)), 0o644))
+			dir := t.TempDir()
+			config := filepath.Join(dir, "config.yaml")
+			require.NoError(t, os.WriteFile(config, []byte(strings.Replace(overlayConfig, "  target:\n    name: llamastack\n", "  target:\n    name: "+finalName(t, r.dir)+"\n", 1)), 0o644))
 			out, stderr, err := run(t, root, binary, config, rendered)
 			require.NoError(t, err, stderr)
-			require.Equal(t, readFile(t, rendered), out)
+			untouched, stderr, err := run(t, root, noop, config, rendered)
+			require.NoError(t, err, stderr)
+			require.Equal(t, untouched, out, "the function changed its own rendered output")
+			again := filepath.Join(dir, "again.yaml")
+			require.NoError(t, os.WriteFile(again, []byte(out), 0o644))
+			out2, stderr, err := run(t, root, binary, config, again)
+			require.NoError(t, err, stderr)
+			require.Equal(t, out, out2, "not a fixed point")
 		})
 	}
 }
@@ -213,6 +227,14 @@ func TestKpt(t *testing.T) {
 		require.Contains(t, stderr, `data.provider: unknown provider "azure-openai"`)
 		require.Equal(t, before, readFile(t, filepath.Join(pkg, "llminferenceservice.yaml")), "a failed run changes no file")
 	})
+}
+
+// finalName is the LLMInferenceService's name after the kustomization's namePrefix.
+func finalName(t *testing.T, dir string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^namePrefix: (\S+)$`).FindStringSubmatch(readFile(t, filepath.Join(root, dir, "kustomization.yaml")))
+	require.NotNil(t, m, "%s has a namePrefix", dir)
+	return m[1] + "llamastack"
 }
 
 // copyPackage copies examples/kpt-package to <tmp>/examples/kpt-package with <tmp>/bin
