@@ -164,14 +164,18 @@ func (s *apiServer) mustKubectl(t *testing.T, stdin string, args ...string) stri
 // Established. The KServe CRD is too large for client-side apply's annotation.
 func (s *apiServer) installCRD(t *testing.T, path string) {
 	t.Helper()
-	name := strings.TrimSpace(s.mustKubectl(t, "", "create", "-f", path, "-o", "name"))
-	// kubectl wait fails while the new CRD has no conditions yet, so poll.
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		out, _ := s.kubectl(t, "", "get", name, "-o", `jsonpath={.status.conditions[?(@.type=="Established")].status}`)
-		if out == "True" {
-			return
+	names := strings.Fields(s.mustKubectl(t, "", "create", "-f", path, "-o", "name"))
+	// kubectl wait fails while a new CRD has no conditions yet, so poll.
+	deadline := time.Now().Add(60 * time.Second)
+	for _, name := range names {
+		for {
+			out, _ := s.kubectl(t, "", "get", name, "-o", `jsonpath={.status.conditions[?(@.type=="Established")].status}`)
+			if out == "True" {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "%s is not Established after 60s", name)
+			time.Sleep(200 * time.Millisecond)
 		}
-		require.True(t, time.Now().Before(deadline), "%s is not Established after 60s", name)
 	}
 }
 
