@@ -27,9 +27,9 @@ import (
 // fakeMaaS plays the MaaS gateway, MaaS's API and Llama Stack's health endpoint over HTTPS.
 type fakeMaaS struct {
 	mu           sync.Mutex
-	apiKeys      bool   // current MaaS (api-keys) or only the legacy tokens endpoint
-	chatStatus   int    // status of chat completions
-	chatNoUsage  bool   // a 200 reply without usage
+	apiKeys      bool // current MaaS (api-keys) or only the legacy tokens endpoint
+	chatStatus   int  // status of chat completions
+	chatNoUsage  bool // a 200 reply without usage
 	models       []string
 	clusterToken string // what minting a key must be authenticated with
 	seenTokens   []string
