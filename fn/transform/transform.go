@@ -122,13 +122,6 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 			errs = append(errs, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)})
 		}
 	}
-	if cfg.SetTiers {
-		if existing, ok := annotation(isvc, TiersAnnotation); ok && !sameTiers(existing, cfg.Tiers) {
-			errs = append(errs, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is already %s in the input, but spec.tiers asks for %s; remove the annotation from the base or make spec.tiers match it",
-				existing, tiersJSON(cfg.Tiers))})
-		}
-	}
-
 	containers := field(field(spec, "template"), "containers")
 	if isNull(containers) {
 		return errs
@@ -232,6 +225,11 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 			return out, err
 		}
 		if existing, ok := stringValue(annotations, TiersAnnotation); !ok || !sameTiers(existing, cfg.Tiers) {
+			// spec.tiers owns the annotation: replace a different value (a re-render after
+			// spec.tiers changed, in kpt's in-place packages), and say so.
+			if ok {
+				out.Warnings = append(out.Warnings, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
+			}
 			setString(annotations, TiersAnnotation, tiersJSON(cfg.Tiers))
 			changed(true, "annotation %s=%s", TiersAnnotation, tiersJSON(cfg.Tiers))
 		}
