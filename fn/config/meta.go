@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 // CheckObjectShape reports what would make kyaml's metadata accessors (GetName,
@@ -14,11 +16,11 @@ func CheckObjectShape(node *yaml.Node) string {
 		return "must be an object (a map)"
 	}
 	for _, key := range []string{"apiVersion", "kind"} {
-		if v := mapField(node, key); v != nil && v.Kind != yaml.ScalarNode {
+		if v := yamlnode.Field(node, key); v != nil && v.Kind != yaml.ScalarNode {
 			return fmt.Sprintf("%s must be a string", key)
 		}
 	}
-	meta := mapField(node, "metadata")
+	meta := yamlnode.Field(node, "metadata")
 	if meta == nil || isNull(meta) {
 		return ""
 	}
@@ -26,12 +28,12 @@ func CheckObjectShape(node *yaml.Node) string {
 		return "metadata must be a map"
 	}
 	for _, key := range []string{"name", "namespace"} {
-		if v := mapField(meta, key); v != nil && v.Kind != yaml.ScalarNode {
+		if v := yamlnode.Field(meta, key); v != nil && v.Kind != yaml.ScalarNode {
 			return fmt.Sprintf("metadata.%s must be a string", key)
 		}
 	}
 	for _, key := range []string{"labels", "annotations"} {
-		v := mapField(meta, key)
+		v := yamlnode.Field(meta, key)
 		if v == nil || isNull(v) {
 			continue
 		}
@@ -47,15 +49,6 @@ func CheckObjectShape(node *yaml.Node) string {
 	return ""
 }
 
-func mapField(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
 // Identity reads apiVersion, kind, namespace and name without kyaml's accessors, so it is
 // safe on objects that CheckObjectShape refuses; missing or odd fields read as "".
 func Identity(node *yaml.Node) (apiVersion, kind, namespace, name string) {
@@ -63,14 +56,14 @@ func Identity(node *yaml.Node) (apiVersion, kind, namespace, name string) {
 		if m == nil || m.Kind != yaml.MappingNode {
 			return ""
 		}
-		if v := mapField(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		if v := yamlnode.Field(m, key); v != nil && v.Kind == yaml.ScalarNode {
 			return v.Value
 		}
 		return ""
 	}
 	meta := (*yaml.Node)(nil)
 	if node != nil && node.Kind == yaml.MappingNode {
-		meta = mapField(node, "metadata")
+		meta = yamlnode.Field(node, "metadata")
 	}
 	return scalar(node, "apiVersion"), scalar(node, "kind"), scalar(meta, "namespace"), scalar(meta, "name")
 }

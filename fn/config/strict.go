@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 // checkShape walks node against Go type t, the way a strict decoder would, but reports every
@@ -92,40 +94,11 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 	return nil
 }
 
-func isNull(node *yaml.Node) bool {
-	return node.Kind == yaml.ScalarNode && node.ShortTag() == yaml.NodeTagNull
-}
-
-// describe names a node's YAML type and, for scalars, its value, for an error message.
-func describe(node *yaml.Node) string {
-	switch node.Kind {
-	case yaml.MappingNode:
-		return "a map"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	switch node.ShortTag() {
-	case yaml.NodeTagString:
-		return fmt.Sprintf("the string %q", truncate(node.Value))
-	case yaml.NodeTagInt, yaml.NodeTagFloat:
-		return "the number " + truncate(node.Value)
-	case yaml.NodeTagBool:
-		return "the boolean " + node.Value
-	case "!!timestamp":
-		return "the date " + truncate(node.Value)
-	}
-	return fmt.Sprintf("%q", truncate(node.Value))
-}
-
-func truncate(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	return s
-}
+var (
+	isNull   = yamlnode.IsNull
+	describe = yamlnode.Describe
+	truncate = yamlnode.Truncate
+)
 
 func join(path, key string) string {
 	if path == "" {

@@ -5,24 +5,18 @@ import (
 	"strconv"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 // Small helpers over yaml.v3 nodes (as re-exported by kyaml). They change a node only when
 // its value differs, and report whether they did, so that every transform is idempotent and
 // can say what it changed.
 
-// field returns the value node of key in mapping m, or nil.
-func field(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
+var (
+	field  = yamlnode.Field
+	isNull = yamlnode.IsNull
+)
 
 // setField sets key in mapping m to value, appending it when absent. A map that gains a key
 // leaves flow style ({}), which would otherwise render the whole subtree on one line.
@@ -48,11 +42,6 @@ func removeField(m *yaml.Node, key string) bool {
 		}
 	}
 	return false
-}
-
-// isNull reports whether n is absent or a YAML null.
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == yaml.NodeTagNull)
 }
 
 // mapAt returns the mapping at key in m, creating an empty one when absent or null. It

@@ -14,6 +14,7 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 const (
@@ -98,7 +99,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 	root := isvc.YNode()
 	spec := field(root, "spec")
 	if spec != nil && !isNull(spec) && spec.Kind != yaml.MappingNode {
-		return []Finding{{Path: "spec", Message: "must be a map (the LLMInferenceService spec), not " + kindName(spec)}}
+		return []Finding{{Path: "spec", Message: "must be a map (the LLMInferenceService spec), not " + yamlnode.Describe(spec)}}
 	}
 	for _, path := range [][]string{{"model"}, {"router"}, {"router", "gateway"}, {"template"}, {"storageInitializer"}} {
 		n := spec
@@ -106,14 +107,14 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 			n = field(n, key)
 		}
 		if !isNull(n) && n.Kind != yaml.MappingNode {
-			errs = append(errs, Finding{Path: "spec." + strings.Join(path, "."), Message: "must be a map, not " + kindName(n)})
+			errs = append(errs, Finding{Path: "spec." + strings.Join(path, "."), Message: "must be a map, not " + yamlnode.Describe(n)})
 		}
 	}
 	if len(errs) > 0 {
 		return errs
 	}
 	if refs := field(field(field(spec, "router"), "gateway"), "refs"); !isNull(refs) && refs.Kind != yaml.SequenceNode {
-		errs = append(errs, Finding{Path: "spec.router.gateway.refs", Message: "must be a list, not " + kindName(refs)})
+		errs = append(errs, Finding{Path: "spec.router.gateway.refs", Message: "must be a list, not " + yamlnode.Describe(refs)})
 	}
 
 	if existing, ok := annotation(isvc, TiersAnnotation); ok && !cfg.SetTiers {
@@ -128,7 +129,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 	}
 	const containersPath = "spec.template.containers"
 	if containers.Kind != yaml.SequenceNode {
-		return append(errs, Finding{Path: containersPath, Message: "must be a list of containers, not " + kindName(containers)})
+		return append(errs, Finding{Path: containersPath, Message: "must be a list of containers, not " + yamlnode.Describe(containers)})
 	}
 	var names []string
 	mains := 0
@@ -157,7 +158,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 	mainPath := containersPath + "[name=main]"
 	for _, key := range []string{"env", "ports", "volumeMounts"} {
 		if list := field(main, key); !isNull(list) && list.Kind != yaml.SequenceNode {
-			errs = append(errs, Finding{Path: mainPath + "." + key, Message: "must be a list, not " + kindName(list)})
+			errs = append(errs, Finding{Path: mainPath + "." + key, Message: "must be a list, not " + yamlnode.Describe(list)})
 		}
 	}
 	if env := field(main, "env"); !isNull(env) && env.Kind == yaml.SequenceNode {
@@ -180,7 +181,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 			continue
 		}
 		if p.Kind != yaml.MappingNode {
-			errs = append(errs, Finding{Path: mainPath + "." + probe, Message: "must be a map, not " + kindName(p)})
+			errs = append(errs, Finding{Path: mainPath + "." + probe, Message: "must be a map, not " + yamlnode.Describe(p)})
 			continue
 		}
 		for _, h := range otherHandlers {
@@ -545,14 +546,4 @@ func sameTiers(annotationValue string, tiers []string) bool {
 		return false
 	}
 	return slices.Equal(existing, tiers) || (len(existing) == 0 && len(tiers) == 0)
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a map"
-	case yaml.SequenceNode:
-		return "a list"
-	}
-	return "a scalar"
 }
