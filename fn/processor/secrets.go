@@ -26,9 +26,7 @@ func checkSecrets(items []*yaml.RNode, targets []*yaml.RNode, cfg *config.Config
 		if pc.SecretName == "" {
 			continue
 		}
-		for _, key := range sortedValues(pc.SecretKeys) {
-			referenced[pc.SecretName] = append(referenced[pc.SecretName], key)
-		}
+		referenced[pc.SecretName] = append(referenced[pc.SecretName], sortedValues(pc.SecretKeys)...)
 	}
 	namespaces := map[string]bool{}
 	for _, t := range targets {
