@@ -213,6 +213,27 @@ func TestKpt(t *testing.T) {
 		require.Equal(t, readFile(t, filepath.Join(root, "examples", "kpt-package", "llamastack-integration.yaml")), readFile(t, filepath.Join(pkg, "llamastack-integration.yaml")),
 			"the functionConfig file is left as it is")
 	})
+	t.Run("render with generated objects", func(t *testing.T) {
+		pkg := copyPackage(t)
+		config := filepath.Join(pkg, "llamastack-integration.yaml")
+		require.NoError(t, os.WriteFile(config, []byte(readFile(t, config)+"  maas:\n    modelRef: {}\n  networkPolicy: {}\n"), 0o644))
+		_, stderr, err := run(t, pkg, kpt, "fn", "render", "--allow-exec", ".")
+		require.NoError(t, err, stderr)
+		files := map[string]string{}
+		for _, name := range []string{"llminferenceservice.yaml", "maasmodelref_llamastack.yaml", "networkpolicy_llamastack.yaml"} {
+			files[name] = readFile(t, filepath.Join(pkg, name))
+		}
+		require.Contains(t, files["maasmodelref_llamastack.yaml"], "kind: MaaSModelRef")
+		require.Contains(t, files["networkpolicy_llamastack.yaml"], "kind: NetworkPolicy")
+		_, stderr, err = run(t, pkg, kpt, "fn", "render", "--allow-exec", ".")
+		require.NoError(t, err, stderr)
+		for name, before := range files {
+			require.Equal(t, before, readFile(t, filepath.Join(pkg, name)), "rendering again changed %s", name)
+		}
+		entries, err := os.ReadDir(pkg)
+		require.NoError(t, err)
+		require.Len(t, entries, 5, "no duplicate files for generated objects")
+	})
 	t.Run("eval", func(t *testing.T) {
 		pkg := copyPackage(t)
 		_, stderr, err := run(t, pkg, kpt, "fn", "eval", ".", "--exec", "../../bin/llamastack-integration", "--", "provider=anthropic", "model=claude-sonnet-4-20250514", "tiers=free,premium")
