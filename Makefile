@@ -27,7 +27,7 @@ render: build
 
 ## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt,
 ## and conformance against a real kube-apiserver (built on first use, about 5-11 minutes)
-test: vet fmt kube-binaries
+test: vet fmt kube-binaries build
 	$(GO) test -count=1 -timeout 30m ./...
 
 unit:

@@ -65,23 +65,27 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	root = filepath.Dir(wd)
-	// The overlays' exec path is ../../../bin/llamastack-integration: build exactly that.
+	// The overlays' exec path is ../../../bin/llamastack-integration: make build puts the
+	// function and the pinned kustomize there, and does nothing when they are current, so
+	// test packages running in parallel never rewrite a binary another one is running.
 	binary = filepath.Join(root, "bin", "llamastack-integration")
 	kustomize = filepath.Join(root, "bin", "kustomize")
-	noop = filepath.Join(root, "bin", "noop-function")
-	for _, args := range [][]string{
-		{"build", "-o", binary, "./fn"},
-		{"build", "-o", kustomize, "sigs.k8s.io/kustomize/kustomize/v5"},
-		{"build", "-o", noop, "./bench/noop"},
-	} {
-		cmd := exec.Command("go", args...)
+	tmp, err := os.MkdirTemp("", "e2e-noop")
+	if err != nil {
+		panic(err)
+	}
+	noop = filepath.Join(tmp, "noop-function")
+	for _, args := range [][]string{{"make", "build"}, {"go", "build", "-o", noop, "./bench/noop"}} {
+		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n", strings.Join(args, " "), err)
+			fmt.Fprintf(os.Stderr, "e2e: %s: %v\n", strings.Join(args, " "), err)
 			os.Exit(1)
 		}
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 // TestKustomizeOverlays renders every overlay with the pinned kustomize CLI and compares
