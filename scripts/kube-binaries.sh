@@ -31,7 +31,7 @@ staging=(api apiextensions-apiserver apimachinery apiserver cli-runtime client-g
   kube-aggregator kube-controller-manager kube-proxy kube-scheduler kubectl kubelet metrics
   mount-utils pod-security-admission sample-apiserver sample-cli-plugin sample-controller)
 
-log "building kube-apiserver $KUBE_VERSION (first run on this machine: about 4 minutes)"
+log "building kube-apiserver $KUBE_VERSION (first run on this machine: 5 to 10 minutes on 2 cores)"
 mkdir -p "$work/apiserver"
 (
   cd "$work/apiserver"
