@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a real kube-apiserver and etcd from the Go module proxy (no Docker, no envtest
 # download) and prints the folder that holds them. Binaries are cached outside the repo,
-# keyed by version, so only the first run on a machine pays for the build (~5 min, 2 cores).
+# keyed by version, so only the first run on a machine pays for the build (5 to 10 min, 2 cores).
 #
 # Usage: scripts/kube-binaries.sh            # prints the bin folder on stdout, progress on stderr
 set -euo pipefail
