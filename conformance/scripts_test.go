@@ -206,7 +206,10 @@ spec: {domain: apps.cluster.test}
 	fake := &fakeMaaS{apiKeys: true, chatStatus: 200, models: []string{"gemini-2.0-flash"}, clusterToken: kubeconfigToken}
 	port, ca := startFakeMaaS(t, fake)
 	baseEnv := []string{"KUBECONFIG=" + s.kubeconfig, "MAAS_PORT=" + port, "MAAS_CACERT=" + ca, "MAAS_RESOLVE=127.0.0.1",
-		"LLAMASTACK_URL=https://127.0.0.1:" + port, "CLUSTER_TOKEN=", "MAAS_TOKEN=", "MAAS_HOST=", "PATH=" + os.Getenv("PATH")}
+		"LLAMASTACK_URL=https://127.0.0.1:" + port, "CLUSTER_TOKEN=", "MAAS_TOKEN=", "MAAS_HOST=", "PATH=" + os.Getenv("PATH"),
+		// kubectl keeps its discovery cache under $HOME/.kube, and without HOME in the working
+		// directory, which is the repository.
+		"HOME=" + t.TempDir()}
 	script := func(env []string, name string, args ...string) (string, int) {
 		cmd := exec.Command(filepath.Join(root, "scripts", name), args...)
 		cmd.Env = append(append([]string{}, baseEnv...), env...)
