@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
@@ -50,6 +51,10 @@ type Config struct {
 	ModelURI string
 	// SkipModelDownload writes spec.storageInitializer.enabled=false.
 	SkipModelDownload bool
+	// KServe is the release line the output is for.
+	KServe kserve.Release
+	// TLS says whether Llama Stack serves HTTPS.
+	TLS bool
 	// MaaS, with its defaults applied, or nil for no MaaS objects.
 	MaaS *v1alpha1.MaaS
 	// NetworkPolicy, with its defaults applied, or nil for none.
@@ -83,7 +88,7 @@ type Source struct {
 var configMapKeys = []string{
 	"provider", "model", "apiKeySecret.name", "apiKeySecret.key", "settings.<VARIABLE>", "gateway.name",
 	"gateway.namespace", "tiers", "target.name", "target.namespace", "image", "modelURI",
-	"skipModelDownload",
+	"skipModelDownload", "kserveVersion", "tls",
 }
 
 // configMapKeyKnown reports whether key is a ConfigMap setting, settings.<VARIABLE> included.
@@ -183,7 +188,7 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 				continue
 			}
 			node = yaml.NewListRNode(tiers...).YNode()
-		case "skipModelDownload":
+		case "skipModelDownload", "tls":
 			b, err := strconv.ParseBool(strings.TrimSpace(value.Value))
 			if err != nil {
 				problems = append(problems, Problem{Path: path, Message: fmt.Sprintf("must be true or false, not %q", truncate(value.Value))})
@@ -286,9 +291,8 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	if t := spec.Target; t != nil {
 		cfg.TargetName, cfg.TargetNamespace = t.Name, t.Namespace
 	}
-	if spec.SkipModelDownload != nil {
-		cfg.SkipModelDownload = *spec.SkipModelDownload
-	}
+	e, w := resolveKServe(spec, cfg, p)
+	errs, warnings = append(errs, e...), append(warnings, w...)
 
 	// Every string below is written into the LLMInferenceService, whose merged spec KServe
 	// renders as a Go template: a literal {{ would be executed (or fail) there.
@@ -346,6 +350,45 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 		return nil, errs, warnings
 	}
 	return cfg, nil, warnings
+}
+
+// resolveKServe sets what depends on the KServe release: the release itself, TLS and the
+// model download, and checks that they go together.
+func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs, warnings []Problem) {
+	cfg.KServe = kserve.Default()
+	if spec.KServeVersion != "" {
+		release, ok := kserve.Lookup(spec.KServeVersion)
+		if !ok {
+			return []Problem{{Path: p("kserveVersion"), Message: fmt.Sprintf("%q is not a KServe release this function knows; use one of %s (the first with LLMInferenceService is v0.16)",
+				truncate(spec.KServeVersion), strings.Join(kserve.Versions(), ", "))}}, nil
+		}
+		cfg.KServe = release
+	}
+	version := cfg.KServe.Version
+
+	cfg.TLS = true
+	if spec.TLS != nil {
+		cfg.TLS = *spec.TLS
+		if !cfg.TLS && !cfg.KServe.TLSFollowsCluster {
+			errs = append(errs, Problem{Path: p("tls"), Message: fmt.Sprintf("is false, but KServe %s always routes HTTPS to the workload (its Service's appProtocol is https); remove tls", version)})
+		}
+	}
+
+	cfg.SkipModelDownload = cfg.KServe.StorageInitializerField
+	if s := spec.SkipModelDownload; s != nil {
+		if *s && !cfg.KServe.StorageInitializerField {
+			errs = append(errs, Problem{Path: p("skipModelDownload"), Message: fmt.Sprintf("KServe %s has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)", version)})
+		}
+		cfg.SkipModelDownload = *s && cfg.KServe.StorageInitializerField
+	}
+	downloads := strings.HasPrefix(spec.ModelURI, "hf://") || strings.HasPrefix(spec.ModelURI, "s3://")
+	switch {
+	case !cfg.KServe.StorageInitializerField && downloads:
+		warnings = append(warnings, Problem{Path: p("modelURI"), Message: fmt.Sprintf("KServe %s downloads %s with an init container that has no securityContext, so the pod fails Pod Security \"restricted\"; use pvc://<claim> or leave modelURI unset", version, truncate(spec.ModelURI))})
+	case !cfg.SkipModelDownload && cfg.KServe.StorageInitializerField && spec.ModelURI == "":
+		warnings = append(warnings, Problem{Path: p("skipModelDownload"), Message: "is false, so KServe's init container downloads the model URI before Llama Stack starts, and the placeholder URI does not exist; set modelURI to a model that does, or remove skipModelDownload"})
+	}
+	return errs, warnings
 }
 
 // resolveProvider applies one provider's defaults and checks its fields; path is where the

@@ -30,7 +30,9 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, "maas-default-gateway", cfg.GatewayName)
 	require.Equal(t, "openshift-ingress", cfg.GatewayNamespace)
 	require.False(t, cfg.SetTiers, "no tiers field means no annotation")
-	require.False(t, cfg.SkipModelDownload)
+	require.True(t, cfg.SkipModelDownload, "no model download by default")
+	require.True(t, cfg.TLS, "HTTPS by default, as on Open Data Hub")
+	require.Equal(t, "v0.20", cfg.KServe.Version)
 	require.Empty(t, cfg.Image, "empty keeps the base's image")
 }
 
@@ -68,6 +70,8 @@ func TestConfigMapMatchesTypedConfig(t *testing.T) {
   image: quay.io/x/ls:1.0
   modelURI: pvc://models/x
   skipModelDownload: true
+  kserveVersion: v0.19.0
+  tls: false
 `)
 	require.Empty(t, errs)
 	fromMap, errs, _ := load(t, `apiVersion: v1
@@ -87,6 +91,8 @@ data:
   image: quay.io/x/ls:1.0
   modelURI: pvc://models/x
   skipModelDownload: "true"
+  kserveVersion: v0.19.0
+  tls: "false"
 `)
 	require.Empty(t, errs)
 	require.Equal(t, typed, fromMap)
@@ -147,6 +153,9 @@ func TestProblems(t *testing.T) {
 			[]Problem{{"spec.apiKeySecret.name", `"` + repeat("a", 64) + `..." is 254 characters; a Secret name is a DNS subdomain of at most 253`}}},
 		{"tier duplicate", "provider: openai\n  tiers: [free, free]", []Problem{{"spec.tiers[1]", `tier "free" is listed twice; list each tier once`}}},
 		{"empty tier", "provider: openai\n  tiers: ['']", []Problem{{"spec.tiers[0]", "must not be empty; give a tier name"}}},
+		{"unknown KServe release", "provider: openai\n  kserveVersion: v0.15", []Problem{{"spec.kserveVersion", `"v0.15" is not a KServe release this function knows; use one of v0.16, v0.17, v0.18, v0.19, v0.20 (the first with LLMInferenceService is v0.16)`}}},
+		{"plain HTTP where KServe routes HTTPS", "provider: openai\n  kserveVersion: v0.17\n  tls: false", []Problem{{"spec.tls", "is false, but KServe v0.17 always routes HTTPS to the workload (its Service's appProtocol is https); remove tls"}}},
+		{"no download switch on v0.16", "provider: openai\n  kserveVersion: v0.16\n  skipModelDownload: true", []Problem{{"spec.skipModelDownload", "KServe v0.16 has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)"}}},
 		{"target namespace", "provider: openai\n  target: {namespace: LLM}", []Problem{{"spec.target.namespace", `"LLM" is not a valid namespace name; use a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,6 +171,8 @@ func TestWarnings(t *testing.T) {
 		{"image: quay.io/x/llama-stack:latest", "spec.image", "is not pinned"},
 		{"image: quay.io/x/llama-stack", "spec.image", "is not pinned"},
 		{"image: localhost:5000/llama-stack", "spec.image", "is not pinned"},
+		{"skipModelDownload: false", "spec.skipModelDownload", "the placeholder URI does not exist"},
+		{"kserveVersion: v0.16\n  modelURI: hf://org/model", "spec.modelURI", `KServe v0.16 downloads hf://org/model with an init container that has no securityContext`},
 	} {
 		cfg, errs, warnings := load(t, header+"spec:\n  provider: openai\n  "+tc.spec+"\n")
 		require.Empty(t, errs)

@@ -82,6 +82,9 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []Finding) {
 	if np := cfg.NetworkPolicy; np != nil {
 		objects = append(objects, networkPolicy(isvc, cfg))
 	}
+	if uri, placeholder := transform.ModelURI(isvc, cfg); placeholder && uri == "pvc://"+transform.NoWeightsClaim(name) {
+		objects = append(objects, noWeightsClaim(isvc, cfg))
+	}
 	return objects, nil
 }
 
@@ -136,6 +139,18 @@ func networkPolicy(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 		"policyTypes": stringList([]string{"Ingress", "Egress"}),
 		"ingress":     list(mapOf("from", from, "ports", list(mapOf("protocol", str("TCP"), "port", integer(transform.Port))))),
 		"egress":      list(mapOf("ports", dns), mapOf("ports", providerPorts)),
+	})
+}
+
+// noWeightsClaim is the empty volume that stands for the model on a KServe release that
+// would otherwise download the model URI with an init container (v0.16): KServe mounts a
+// pvc:// URI read-only at /mnt/models and downloads nothing. 1Mi is the smallest request
+// storage classes commonly round up; with several replicas on different nodes, use a
+// ReadWriteMany storage class or give spec.modelURI a claim of your own.
+func noWeightsClaim(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
+	return object("v1", "PersistentVolumeClaim", transform.NoWeightsClaim(isvc.GetName()), isvc.GetNamespace(), isvc, cfg, map[string]*yaml.RNode{
+		"accessModes": stringList([]string{"ReadWriteOnce"}),
+		"resources":   mapOf("requests", mapOf("storage", str("1Mi"))),
 	})
 }
 

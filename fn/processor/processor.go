@@ -6,6 +6,7 @@ package processor
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/generate"
 	"github.com/llamastack-integration/llamastack-integration/fn/transform"
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 const (
@@ -130,7 +132,44 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		}
 		rl.Results = append(rl.Results, result(framework.Info, ref(t), "", msg))
 	}
+	rl.Results = append(rl.Results, modelNameCollisions(rl.Items, targets)...)
 	return nil
+}
+
+// modelNameCollisions warns on each target that serves the same spec.model.name as another
+// LLMInferenceService of its namespace in the input: KServe's gateway routes by model name
+// (the header and publishers/<namespace>/models/<name> path) to one of them only, and its
+// controller raises a ModelNameCollision event.
+func modelNameCollisions(items, targets []*yaml.RNode) framework.Results {
+	type key struct{ namespace, model string }
+	byModel := map[key][]string{}
+	for _, item := range items {
+		if isLLMInferenceService(item) {
+			k := key{item.GetNamespace(), modelName(item)}
+			byModel[k] = append(byModel[k], item.GetName())
+		}
+	}
+	var warnings framework.Results
+	for _, t := range targets {
+		k := key{t.GetNamespace(), modelName(t)}
+		others := slices.DeleteFunc(slices.Clone(byModel[k]), func(n string) bool { return n == t.GetName() })
+		if k.model == "" || len(others) == 0 {
+			continue
+		}
+		sort.Strings(others)
+		warnings = append(warnings, result(framework.Warning, ref(t), "spec.model.name", fmt.Sprintf(
+			"%q is also served by %s %s in this namespace: the gateway's model-based routing reaches only one of them, and KServe raises a ModelNameCollision warning; serve them from different namespaces, or ignore this if you mean to split traffic between them",
+			k.model, LLMInferenceServiceKind, strings.Join(others, ", "))))
+	}
+	return warnings
+}
+
+func modelName(item *yaml.RNode) string {
+	n := yamlnode.Field(yamlnode.Field(yamlnode.Field(item.YNode(), "spec"), "model"), "name")
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
 }
 
 // upsert puts a generated object into items: it adds it, replaces an object of the same

@@ -34,7 +34,8 @@ var documentedPaths = regexp.MustCompile(`^(` + strings.Join([]string{
 // TestPreservation runs every successful golden case and checks that (1) every item that is
 // not a changed LLMInferenceService comes out byte for byte as the framework writes it
 // untouched, comments included, (2) on the LLMInferenceServices only documented paths
-// change, and (3) only MaaS objects and NetworkPolicies are added.
+// change, and (3) only MaaS objects, NetworkPolicies and (for KServe v0.16) the empty
+// model PersistentVolumeClaim are added.
 func TestPreservation(t *testing.T) {
 	for _, dir := range caseDirs(t) {
 		if strings.HasPrefix(filepath.Base(dir), "err-") {
@@ -57,7 +58,7 @@ func TestPreservation(t *testing.T) {
 			}
 			for id := range changed {
 				if _, existed := untouched[id]; !existed {
-					require.Regexp(t, `^(maas\.opendatahub\.io/v1alpha1/MaaS(ModelRef|AuthPolicy|Subscription)|networking\.k8s\.io/v1/NetworkPolicy)/`, id, "only MaaS objects and NetworkPolicies are generated")
+					require.Regexp(t, `^(maas\.opendatahub\.io/v1alpha1/MaaS(ModelRef|AuthPolicy|Subscription)|networking\.k8s\.io/v1/NetworkPolicy|v1/PersistentVolumeClaim)/`, id, "only MaaS objects, NetworkPolicies and the no-weights PersistentVolumeClaim are generated")
 				}
 			}
 		})

@@ -127,3 +127,19 @@ func newMap(kv ...any) *yaml.Node {
 	}
 	return m
 }
+
+// setStringList makes key in m the list of values, and reports whether it changed.
+func setStringList(m *yaml.Node, key string, values []string) bool {
+	current := field(m, key)
+	if !isNull(current) && current.Kind == yaml.SequenceNode && len(current.Content) == len(values) {
+		same := true
+		for i, n := range current.Content {
+			same = same && n.Kind == yaml.ScalarNode && n.Value == values[i]
+		}
+		if same {
+			return false
+		}
+	}
+	setField(m, key, yaml.NewListRNode(values...).YNode())
+	return true
+}

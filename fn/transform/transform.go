@@ -13,6 +13,7 @@ import (
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
@@ -46,9 +47,29 @@ const (
 // as a Go template.
 var Command = []string{"/bin/sh", "-c"}
 
-const StartupScript = `# Llama Stack's starter distribution as a KServe model server:
-# HTTPS on $LLAMA_STACK_PORT (8000) with the certificate KServe mounts for the workload.
+// startupMarker opens every start-up script the function writes, so that it can tell its
+// own start-up (which it keeps current) from a command the user wrote (which it keeps).
+const startupMarker = "# Llama Stack's starter distribution as a KServe model server"
+
+// StartupScript is the start-up for a server with or without TLS.
+//
+// KServe v0.16's preset mounts its certificate volume over /etc/ssl/certs, which hides the
+// system CA store and a spec.template cannot remove a preset's mount. Where the store's
+// bundle is missing, the script points OpenSSL (SSL_CERT_FILE) at the bundle of certifi,
+// which Llama Stack's HTTP clients depend on, so that calls to the providers still verify.
+func StartupScript(tls bool) string {
+	serving, tlsKeys := "plain HTTP", ""
+	if tls {
+		serving = "HTTPS"
+		tlsKeys = "server[\"tls_certfile\"] = \"" + TLSMountPath + "/tls.crt\"\nserver[\"tls_keyfile\"] = \"" + TLSMountPath + "/tls.key\"\n"
+	}
+	return startupMarker + `:
+# ` + serving + ` on $LLAMA_STACK_PORT (8000)` + map[bool]string{true: " with the certificate KServe mounts for the workload", false: ""}[tls] + `.
 set -eu
+if [ ! -f /etc/ssl/certs/ca-certificates.crt ] && [ -z "${SSL_CERT_FILE:-}" ]; then
+  SSL_CERT_FILE="$(python3 -c 'import certifi; print(certifi.where())')"
+  export SSL_CERT_FILE
+fi
 config="${HOME:-/tmp}/llamastack-run.yaml"
 python3 - "$config" <<'PY'
 import pathlib, sys
@@ -64,12 +85,11 @@ else:
     sys.exit("no starter run.yaml in " + str(package))
 config = yaml.safe_load(source.read_text())
 server = config.setdefault("server", {})
-server["tls_certfile"] = "/var/run/kserve/tls/tls.crt"
-server["tls_keyfile"] = "/var/run/kserve/tls/tls.key"
-pathlib.Path(sys.argv[1]).write_text(yaml.safe_dump(config, sort_keys=False))
+` + tlsKeys + `pathlib.Path(sys.argv[1]).write_text(yaml.safe_dump(config, sort_keys=False))
 PY
 exec llama stack run "$config"
 `
+}
 
 // probes are the container probes KServe's presets define; each must end up as one
 // httpGet handler on Llama Stack's health endpoint.
@@ -247,30 +267,28 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		return out, err
 	}
 	changed(setString(model, "name", cfg.Model()), "spec.model.name=%s", cfg.Model())
-	switch uri, has := stringValue(model, "uri"); {
-	case cfg.ModelURI != "":
-		changed(setString(model, "uri", cfg.ModelURI), "spec.model.uri=%s", cfg.ModelURI)
-	case !has || uri == "":
-		changed(setString(model, "uri", v1alpha1.DefaultModelURI), "spec.model.uri=%s (placeholder: a remote provider needs no weights)", v1alpha1.DefaultModelURI)
+	if uri, placeholder := ModelURI(isvc, cfg); placeholder {
+		changed(setString(model, "uri", uri), "spec.model.uri=%s (placeholder: a remote provider needs no weights)", uri)
+	} else {
+		changed(setString(model, "uri", uri), "spec.model.uri=%s", uri)
 	}
-	if cfg.SkipModelDownload {
-		si, err := mapAt(spec, "storageInitializer", "spec.storageInitializer")
-		if err != nil {
-			return out, err
-		}
-		changed(setBool(si, "enabled", false), "spec.storageInitializer.enabled=false")
-	}
+	applyStorageInitializer(spec, cfg, changed, &out)
 
-	// The gateway: exactly the configured one, with its namespace always written out.
+	// The gateway: exactly the configured one, with its namespace always written out, where
+	// the release accepts gateway refs with the managed route.
 	router, err := mapAt(spec, "router", "spec.router")
 	if err != nil {
 		return out, err
 	}
-	gateway, err := mapAt(router, "gateway", "spec.router.gateway")
-	if err != nil {
-		return out, err
+	if cfg.KServe.GatewayRefsWithRoute {
+		gateway, err := mapAt(router, "gateway", "spec.router.gateway")
+		if err != nil {
+			return out, err
+		}
+		changed(setGatewayRefs(gateway, cfg, &out), "spec.router.gateway.refs=[%s/%s]", cfg.GatewayNamespace, cfg.GatewayName)
+	} else {
+		changed(removeGatewayRefs(router, cfg, &out), "removed spec.router.gateway.refs (KServe %s routes to its ingress gateway)", cfg.KServe.Version)
 	}
-	changed(setGatewayRefs(gateway, cfg, &out), "spec.router.gateway.refs=[%s/%s]", cfg.GatewayNamespace, cfg.GatewayName)
 	if isNull(field(router, "route")) {
 		setField(router, "route", &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Style: yaml.FlowStyle})
 		changed(true, "spec.router.route={} (KServe creates the HTTPRoute)")
@@ -319,11 +337,16 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 		out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, v1alpha1.DefaultImage)})
 	}
 
-	// Without a command, KServe's preset runs its vLLM command in our image.
-	if isNull(field(main, "command")) {
-		setField(main, "command", yaml.NewListRNode(Command...).YNode())
-		setField(main, "args", literalList(StartupScript))
-		changed(true, "command and args start Llama Stack's starter distribution with TLS")
+	// Without a command, KServe's preset runs its vLLM command in our image. The function
+	// keeps its own start-up current and leaves a command the user wrote alone.
+	script := StartupScript(cfg.TLS)
+	if isNull(field(main, "command")) || ownStartup(main) {
+		did := setStringList(main, "command", Command)
+		if current, _ := startupArgs(main); current != script {
+			setField(main, "args", literalList(script))
+			did = true
+		}
+		changed(did, "command and args start Llama Stack's starter distribution (%s)", map[bool]string{true: "HTTPS", false: "plain HTTP"}[cfg.TLS])
 	} else if isNull(field(main, "args")) {
 		out.Warnings = append(out.Warnings, Finding{Path: path + ".args", Message: "main has a command but no args: KServe v0.16's preset then appends its vLLM args to your command; set args (args: [] if none)"})
 	}
@@ -353,10 +376,13 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 		}
 		did := setString(get, "path", HealthPath)
 		did = setInt(get, "port", Port) || did
-		did = setString(get, "scheme", "HTTPS") || did
-		changed(did, "%s httpGet https :%d%s", probe, Port, HealthPath)
+		did = setString(get, "scheme", scheme(cfg.TLS)) || did
+		changed(did, "%s httpGet %s :%d%s", probe, strings.ToLower(scheme(cfg.TLS)), Port, HealthPath)
 	}
 
+	if !cfg.TLS {
+		return
+	}
 	mounts := listAt(main, "volumeMounts")
 	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool {
 		v, _ := stringValue(m, "mountPath")
@@ -365,6 +391,93 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 		mounts.Content = append(mounts.Content, newMap("name", TLSVolume, "mountPath", TLSMountPath, "readOnly", true))
 		changed(true, "TLS certificate mount at %s", TLSMountPath)
 	}
+}
+
+// ownStartup reports whether main runs a start-up script the function wrote.
+func ownStartup(main *yaml.Node) bool {
+	script, ok := startupArgs(main)
+	return ok && strings.HasPrefix(script, startupMarker)
+}
+
+// startupArgs returns main's script when its args are exactly one string.
+func startupArgs(main *yaml.Node) (string, bool) {
+	args := field(main, "args")
+	if isNull(args) || args.Kind != yaml.SequenceNode || len(args.Content) != 1 || args.Content[0].Kind != yaml.ScalarNode {
+		return "", false
+	}
+	return args.Content[0].Value, true
+}
+
+func scheme(tls bool) string {
+	if tls {
+		return "HTTPS"
+	}
+	return "HTTP"
+}
+
+// PlaceholderModelURI is spec.model.uri for a server that needs no weights: a Hugging Face
+// URI that is never downloaded (storageInitializer.enabled=false), or, where the release
+// cannot switch the download off, the empty PersistentVolumeClaim NoWeightsClaim, which
+// KServe mounts without an init container.
+func PlaceholderModelURI(service string, release kserve.Release) string {
+	if release.StorageInitializerField {
+		return v1alpha1.DefaultModelURI
+	}
+	return "pvc://" + NoWeightsClaim(service)
+}
+
+// NoWeightsClaim names the empty PersistentVolumeClaim generated for a service.
+func NoWeightsClaim(service string) string { return service + "-no-weights" }
+
+// ModelURI is the spec.model.uri the function writes for isvc: spec.modelURI, else the
+// base's own URI, else (or in place of a placeholder of another release) the placeholder.
+func ModelURI(isvc *yaml.RNode, cfg *config.Config) (uri string, placeholder bool) {
+	if cfg.ModelURI != "" {
+		return cfg.ModelURI, false
+	}
+	name := isvc.GetName()
+	current, _ := stringValue(field(field(isvc.YNode(), "spec"), "model"), "uri")
+	if current != "" && current != v1alpha1.DefaultModelURI && current != "pvc://"+NoWeightsClaim(name) {
+		return current, false
+	}
+	return PlaceholderModelURI(name, cfg.KServe), true
+}
+
+// applyStorageInitializer switches KServe's model download off, or removes the switch where
+// the release does not have it.
+func applyStorageInitializer(spec *yaml.Node, cfg *config.Config, changed func(bool, string, ...any), out *Outcome) {
+	si := field(spec, "storageInitializer")
+	switch {
+	case cfg.SkipModelDownload:
+		if isNull(si) {
+			si = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+			setField(spec, "storageInitializer", si)
+		}
+		changed(setBool(si, "enabled", false), "spec.storageInitializer.enabled=false (no model download)")
+	case !cfg.KServe.StorageInitializerField && si != nil:
+		removeField(spec, "storageInitializer")
+		out.Warnings = append(out.Warnings, Finding{Path: "spec.storageInitializer", Message: fmt.Sprintf("was removed: KServe %s has no such field, and its API server rejects it", cfg.KServe.Version)})
+		changed(true, "removed spec.storageInitializer")
+	}
+}
+
+// removeGatewayRefs drops spec.router.gateway.refs, which KServe v0.16's webhook rejects
+// together with the managed route, and says where the route goes instead.
+func removeGatewayRefs(router *yaml.Node, cfg *config.Config, out *Outcome) bool {
+	gateway := field(router, "gateway")
+	refs := field(gateway, "refs")
+	if refs == nil {
+		return false
+	}
+	if !isNull(refs) && len(refs.Content) > 0 {
+		out.Warnings = append(out.Warnings, Finding{Path: "spec.router.gateway.refs", Message: fmt.Sprintf("was removed: KServe %s rejects gateway refs together with the managed route; the route goes to the cluster's ingress gateway, so set ingress.kserveIngressGateway in inferenceservice-config to %s/%s",
+			cfg.KServe.Version, cfg.GatewayNamespace, cfg.GatewayName)})
+	}
+	removeField(gateway, "refs")
+	if len(gateway.Content) == 0 {
+		removeField(router, "gateway")
+	}
+	return true
 }
 
 // applyProvider adds one provider's credentials and settings to the main container.

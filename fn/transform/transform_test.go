@@ -11,6 +11,7 @@ import (
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
@@ -27,6 +28,7 @@ func testConfig(t *testing.T, provider string) *config.Config {
 			Provider: p, Model: p.DefaultModel, SecretName: v1alpha1.DefaultSecretName(provider), SecretKeys: keys,
 		}},
 		GatewayName: "maas-default-gateway", GatewayNamespace: "openshift-ingress",
+		KServe: kserve.Default(), TLS: true, SkipModelDownload: true,
 	}
 }
 
@@ -63,7 +65,7 @@ func TestKServeFacts(t *testing.T) {
 	require.Equal(t, []any{"/bin/sh", "-c"}, command)
 	args, err := main.GetSlice("args")
 	require.NoError(t, err)
-	require.Equal(t, []any{StartupScript}, args)
+	require.Equal(t, []any{StartupScript(true)}, args)
 	for _, probe := range probes {
 		require.Equal(t, "/v1/health", lookup(t, main, probe+".httpGet.path"))
 		require.Equal(t, "8000", lookup(t, main, probe+".httpGet.port"))
@@ -76,6 +78,7 @@ func TestKServeFacts(t *testing.T) {
 	require.Equal(t, "tls-certs", lookup(t, main, "volumeMounts.[mountPath=/var/run/kserve/tls].name"))
 	require.Equal(t, "gemini-2.0-flash", lookup(t, node, "spec.model.name"))
 	require.Equal(t, v1alpha1.DefaultModelURI, lookup(t, node, "spec.model.uri"))
+	require.Equal(t, "false", lookup(t, node, "spec.storageInitializer.enabled"))
 	require.Equal(t, "maas-default-gateway", lookup(t, node, "spec.router.gateway.refs.[name=maas-default-gateway].name"))
 	require.Equal(t, "openshift-ingress", lookup(t, node, "spec.router.gateway.refs.[name=maas-default-gateway].namespace"))
 	route, err := node.Pipe(yaml.Lookup("spec", "router", "route"))
@@ -87,19 +90,120 @@ func TestKServeFacts(t *testing.T) {
 	require.NotContains(t, node.MustString(), TiersAnnotation, "no tiers annotation unless spec.tiers is set")
 }
 
-// TestDeployBaseCarriesTheFunctionsStartup keeps deploy/base in step with the function: the
-// function changes nothing in the base's main container but provider settings.
-func TestDeployBaseCarriesTheFunctionsStartup(t *testing.T) {
+// TestDeployBaseLeavesTheStartupToTheFunction keeps deploy/base provider-neutral and free of
+// what the function owns: the function writes the start-up, the model URI and the probes'
+// handlers, and leaves the base's comments alone.
+func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
 	require.NoError(t, err)
 	node, out := apply(t, string(b), testConfig(t, "openai"))
 	require.Empty(t, out.Warnings)
 	require.Equal(t, []string{
 		"label provider=openai", "label app.kubernetes.io/instance=llamastack", "spec.model.name=gpt-4o",
+		"spec.model.uri=hf://llamastack-integration/no-weights (placeholder: a remote provider needs no weights)",
+		"spec.storageInitializer.enabled=false (no model download)",
 		"spec.router.gateway.refs=[openshift-ingress/maas-default-gateway]",
+		"command and args start Llama Stack's starter distribution (HTTPS)",
+		"startupProbe httpGet https :8000/v1/health", "livenessProbe httpGet https :8000/v1/health", "readinessProbe httpGet https :8000/v1/health",
+		"TLS certificate mount at /var/run/kserve/tls",
 		"env OPENAI_API_KEY from Secret openai-openai-api-key key api-key",
 	}, out.Changes)
-	require.Contains(t, node.MustString(), "# Required by KServe, scheme included", "comments survive")
+	require.Contains(t, node.MustString(), "# Without route, KServe creates no HTTPRoute", "comments survive")
+}
+
+// TestReleasesAndTLS renders one service for each KServe release line and TLS setting, then
+// renders the result again for another setting: the function's own fields follow the setting
+// both times, and a second run with the same setting changes nothing.
+func TestReleasesAndTLS(t *testing.T) {
+	v016, _ := kserve.Lookup("v0.16")
+	for _, tc := range []struct {
+		name    string
+		release kserve.Release
+		tls     bool
+		// want are field paths and their values; "" means absent.
+		want map[string]string
+	}{
+		{name: "v0.20 https", release: kserve.Default(), tls: true, want: map[string]string{
+			"spec.model.uri": v1alpha1.DefaultModelURI, "spec.storageInitializer.enabled": "false",
+			"spec.router.gateway.refs.[name=maas-default-gateway].namespace": "openshift-ingress",
+			"probe scheme": "HTTPS", "tls mount": "tls-certs",
+		}},
+		{name: "v0.20 plain http", release: kserve.Default(), tls: false, want: map[string]string{
+			"spec.model.uri": v1alpha1.DefaultModelURI, "spec.storageInitializer.enabled": "false",
+			"probe scheme": "HTTP",
+		}},
+		{name: "v0.16", release: v016, tls: true, want: map[string]string{
+			"spec.model.uri": "pvc://ls-no-weights", "spec.storageInitializer": "", "spec.router.gateway": "",
+			"probe scheme": "HTTPS", "tls mount": "tls-certs",
+		}},
+	} {
+		for _, from := range []struct {
+			release kserve.Release
+			tls     bool
+		}{{kserve.Default(), true}, {kserve.Default(), false}, {v016, true}} {
+			t.Run(fmt.Sprintf("%s from %s tls=%v", tc.name, from.release.Version, from.tls), func(t *testing.T) {
+				before := testConfig(t, "openai")
+				before.KServe, before.TLS, before.SkipModelDownload = from.release, from.tls, from.release.StorageInitializerField
+				node, _ := apply(t, "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls}\n", before)
+
+				cfg := testConfig(t, "openai")
+				cfg.KServe, cfg.TLS, cfg.SkipModelDownload = tc.release, tc.tls, tc.release.StorageInitializerField
+				_, err := Apply(node, cfg)
+				require.NoError(t, err)
+				main, err := node.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
+				require.NoError(t, err)
+				for path, want := range tc.want {
+					var got *yaml.RNode
+					switch path {
+					case "probe scheme":
+						for _, probe := range probes {
+							require.Equal(t, want, lookup(t, main, probe+".httpGet.scheme"))
+						}
+						continue
+					case "tls mount":
+						got, err = main.Pipe(yaml.Lookup("volumeMounts", "[mountPath=/var/run/kserve/tls]", "name"))
+					default:
+						got, err = node.Pipe(yaml.Lookup(strings.Split(path, ".")...))
+					}
+					require.NoError(t, err)
+					if want == "" {
+						require.Nil(t, got, "%s must be absent", path)
+					} else {
+						require.NotNil(t, got, path)
+						require.Equal(t, want, strings.TrimSpace(got.MustString()), path)
+					}
+				}
+				args, err := main.GetSlice("args")
+				require.NoError(t, err)
+				require.Equal(t, []any{StartupScript(tc.tls)}, args, "the function keeps its own start-up current")
+
+				again, err := Apply(node, cfg)
+				require.NoError(t, err)
+				require.Empty(t, again.Changes)
+			})
+		}
+	}
+}
+
+// TestUsersCommandIsKept: a command the user wrote is not the function's to replace.
+func TestUsersCommandIsKept(t *testing.T) {
+	doc := `apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceService
+metadata: {name: ls}
+spec:
+  template:
+    containers:
+    - name: main
+      command: [/opt/start.sh]
+      args: [--serve]
+`
+	node, _ := apply(t, doc, testConfig(t, "openai"))
+	main, err := node.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
+	require.NoError(t, err)
+	args, err := main.GetSlice("args")
+	require.NoError(t, err)
+	require.Equal(t, []any{"--serve"}, args)
+	require.Equal(t, "/opt/start.sh", lookup(t, main, "command.0"))
 }
 
 func TestIdempotentAndKeyedByName(t *testing.T) {

@@ -94,16 +94,38 @@ type Spec struct {
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 
 	// ModelURI is spec.model.uri. KServe requires it and checks its scheme even though a
-	// remote provider needs no weights. Defaults to the base's uri when it has one, else
-	// to the placeholder hf://llamastack-integration/no-weights.
+	// remote provider needs no weights, and it never downloads it while skipModelDownload is
+	// true. Defaults to the base's uri when it has one, else to the placeholder
+	// hf://llamastack-integration/no-weights; with kserveVersion v0.16, to
+	// pvc://<service name>-no-weights, a 1Mi PersistentVolumeClaim the function generates.
 	// +optional
 	ModelURI string `json:"modelURI,omitempty" yaml:"modelURI,omitempty"`
 
-	// SkipModelDownload sets spec.storageInitializer.enabled=false, so KServe does not try
-	// to download the (placeholder) model URI. Needs KServe v0.17 or later: the field does
-	// not exist in v0.16, whose API server rejects it. Defaults to false.
+	// SkipModelDownload sets spec.storageInitializer.enabled=false, so that KServe adds no
+	// init container that downloads the model URI (a remote provider needs no weights, and
+	// the download of the placeholder fails). Defaults to true; KServe v0.16 has no such
+	// field, so with kserveVersion v0.16 it must be left unset.
 	// +optional
 	SkipModelDownload *bool `json:"skipModelDownload,omitempty" yaml:"skipModelDownload,omitempty"`
+
+	// KServeVersion is the KServe release the output is for: v0.16, v0.17, v0.18, v0.19 or
+	// v0.20 (a patch release such as v0.20.1 is accepted). Defaults to v0.20, whose output
+	// also suits v0.17 to v0.19. v0.16 needs output of its own: its webhook rejects gateway
+	// refs together with the managed route, so none are written and the cluster's ingress
+	// gateway (inferenceservice-config ingress.kserveIngressGateway) must be the MaaS
+	// gateway; it has no storageInitializer, so the model URI is an empty PVC that the
+	// function generates instead of a download.
+	// +optional
+	KServeVersion string `json:"kserveVersion,omitempty" yaml:"kserveVersion,omitempty"`
+
+	// TLS makes Llama Stack serve HTTPS with the certificate KServe mounts at
+	// /var/run/kserve/tls, and the probes use HTTPS. Set it to what the cluster's
+	// inferenceservice-config says in ingress.enableLLMInferenceServiceTLS: true on Open Data
+	// Hub (the default here), false on upstream KServe v0.18 and later, where the workload is
+	// then reached over plain HTTP. KServe v0.16 and v0.17 always route HTTPS to the
+	// workload, so there it must stay true.
+	// +optional
+	TLS *bool `json:"tls,omitempty" yaml:"tls,omitempty"`
 
 	// MaaS generates current Models-as-a-Service objects for each LLMInferenceService:
 	// a MaaSModelRef, and optionally a MaaSAuthPolicy and a MaaSSubscription. Off when
