@@ -17,7 +17,7 @@ func MarkdownTable() string {
 			if s.Optional {
 				c += " (optional)"
 			}
-			creds = append(creds, c)
+			creds = append(creds, c+linesNote(s.Lines))
 		}
 		if c := p.Credentials; c != nil {
 			creds = append(creds, fmt.Sprintf("`%s` → file, path in `%s`", c.Key, c.Env))
@@ -26,10 +26,20 @@ func MarkdownTable() string {
 			creds = []string{"none"}
 		}
 		var settings []string
+		seen := map[string]bool{}
 		for _, s := range p.Settings {
+			if seen[s.Env] {
+				continue // the same variable on another line
+			}
+			seen[s.Env] = true
 			name := "`" + s.Env + "`"
 			if s.Required {
 				name += "*"
+			}
+			if s.Suffix != "" {
+				name += fmt.Sprintf(" (ending in `%s` on %s)", s.Suffix, strings.Join(s.Lines, ", "))
+			} else {
+				name += linesNote(s.Lines)
 			}
 			settings = append(settings, name)
 		}
@@ -40,4 +50,11 @@ func MarkdownTable() string {
 		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s |\n", p.Name, p.DisplayName, strings.Join(creds, ", "), strings.Join(settings, ", "), model)
 	}
 	return b.String()
+}
+
+func linesNote(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(lines, ", ") + " only)"
 }

@@ -1,6 +1,9 @@
 // Package providers is the registry of the remote inference providers of Llama Stack's
-// starter distribution (v0.3.x run.yaml). Each provider is one row of the table below, with
-// the environment the distribution reads for it: adding a provider means adding a row.
+// starter distribution: llamastack/llama-stack v0.3.x llama_stack/distributions/starter/
+// run.yaml, and opendatahub-io/ogx v1.3.0 src/ogx/distributions/starter/config.yaml. Each
+// provider is one row of the table below, with the environment the distribution reads for
+// it; where the two lines differ, an entry names the lines it belongs to. Adding a provider
+// means adding a row.
 package providers
 
 import (
@@ -17,6 +20,8 @@ type SecretEnv struct {
 	// Optional marks keys the Secret may lack (secretKeyRef optional: true), for providers
 	// that accept one of several credentials.
 	Optional bool
+	// Lines are the server lines that read it; empty means every line.
+	Lines []string
 }
 
 // SettingKind says how a plain setting's value is checked.
@@ -38,6 +43,11 @@ type Setting struct {
 	Env      string
 	Kind     SettingKind
 	Required bool
+	// Lines are the server lines that read it; empty means every line.
+	Lines []string
+	// Suffix is what a URL must end with on the lines that read it (OGX's OpenAI-compatible
+	// base URLs include /v1).
+	Suffix string
 }
 
 // CredentialsFile is a credentials file mounted from the provider's Secret, with an
@@ -96,12 +106,17 @@ var registry = []Provider{
 		Name: "bedrock", DisplayName: "Amazon Bedrock",
 		// Either the access key pair or a Bedrock API key (bearer token): all are optional
 		// keys of one Secret.
+		// OGX reads only a bearer token, under another name (config.yaml aws_bedrock_bearer_token).
 		Secrets: []SecretEnv{
-			{Env: "AWS_ACCESS_KEY_ID", Key: "aws-access-key-id", Optional: true},
-			{Env: "AWS_SECRET_ACCESS_KEY", Key: "aws-secret-access-key", Optional: true},
-			{Env: "AWS_BEARER_TOKEN_BEDROCK", Key: "aws-bearer-token-bedrock", Optional: true},
+			{Env: "AWS_ACCESS_KEY_ID", Key: "aws-access-key-id", Optional: true, Lines: []string{"llama-stack"}},
+			{Env: "AWS_SECRET_ACCESS_KEY", Key: "aws-secret-access-key", Optional: true, Lines: []string{"llama-stack"}},
+			{Env: "AWS_BEARER_TOKEN_BEDROCK", Key: "aws-bearer-token-bedrock", Optional: true, Lines: []string{"llama-stack"}},
+			{Env: "AWS_BEDROCK_BEARER_TOKEN", Key: "aws-bearer-token-bedrock", Lines: []string{"ogx"}},
 		},
-		Settings:     []Setting{{Env: "AWS_DEFAULT_REGION", Kind: Text}},
+		Settings: []Setting{
+			{Env: "AWS_DEFAULT_REGION", Kind: Text},
+			{Env: "AWS_ROLE_ARN", Kind: Text, Lines: []string{"ogx"}},
+		},
 		DefaultModel: "meta.llama3-1-70b-instruct-v1:0",
 		KnownModels: []string{
 			"meta.llama3-1-405b-instruct-v1:0", "meta.llama3-1-70b-instruct-v1:0", "meta.llama3-1-8b-instruct-v1:0",
@@ -126,6 +141,7 @@ var registry = []Provider{
 	{
 		Name: "gemini", DisplayName: "Google Gemini",
 		Secrets:      []SecretEnv{{Env: "GEMINI_API_KEY", Key: "api-key"}},
+		Settings:     []Setting{{Env: "GEMINI_AI_PROJECT", Kind: Text, Lines: []string{"ogx"}}},
 		DefaultModel: "gemini-2.0-flash",
 		KnownModels: []string{
 			"gemini-1.5-flash", "gemini-1.5-pro", "gemini-2.0-flash", "gemini-2.0-flash-lite",
@@ -141,13 +157,16 @@ var registry = []Provider{
 	{
 		Name: "nvidia", DisplayName: "NVIDIA NIM",
 		Secrets:      []SecretEnv{{Env: "NVIDIA_API_KEY", Key: "api-key"}},
-		Settings:     []Setting{{Env: "NVIDIA_BASE_URL", Kind: URL}},
+		Settings:     []Setting{{Env: "NVIDIA_BASE_URL", Kind: URL, Suffix: "/v1", Lines: []string{"ogx"}}, {Env: "NVIDIA_BASE_URL", Kind: URL, Lines: []string{"llama-stack"}}},
 		DefaultModel: "meta/llama-3.3-70b-instruct",
 		KnownModels:  []string{"meta/llama-3.1-405b-instruct", "meta/llama-3.1-8b-instruct", "meta/llama-3.3-70b-instruct"},
 	},
 	{
 		Name: "ollama", DisplayName: "Ollama",
-		Settings:     []Setting{{Env: "OLLAMA_URL", Kind: URL, Required: true}},
+		Settings: []Setting{
+			{Env: "OLLAMA_URL", Kind: URL, Required: true, Suffix: "/v1", Lines: []string{"ogx"}},
+			{Env: "OLLAMA_URL", Kind: URL, Required: true, Lines: []string{"llama-stack"}},
+		},
 		DefaultModel: "llama3.2:3b",
 		KnownModels:  []string{"llama3.1:8b", "llama3.2:1b", "llama3.2:3b", "llama3.3:70b"},
 	},
@@ -196,6 +215,15 @@ var registry = []Provider{
 			{Env: "VLLM_MAX_TOKENS", Kind: Int},
 		},
 	},
+}
+
+// ForLine returns the provider as the server line reads it: only the Secret keys and
+// settings of that line.
+func (p Provider) ForLine(line string) Provider {
+	onLine := func(lines []string) bool { return len(lines) == 0 || slices.Contains(lines, line) }
+	p.Secrets = slices.DeleteFunc(slices.Clone(p.Secrets), func(s SecretEnv) bool { return !onLine(s.Lines) })
+	p.Settings = slices.DeleteFunc(slices.Clone(p.Settings), func(s Setting) bool { return !onLine(s.Lines) })
+	return p
 }
 
 // Lookup returns the provider registered under name.
@@ -257,11 +285,13 @@ func (p Provider) Setting(env string) (Setting, bool) {
 	return Setting{}, false
 }
 
-// SettingNames are the provider's plain settings, in registry order.
+// SettingNames are the provider's plain settings, in registry order, each once.
 func (p Provider) SettingNames() []string {
 	var names []string
 	for _, s := range p.Settings {
-		names = append(names, s.Env)
+		if !slices.Contains(names, s.Env) {
+			names = append(names, s.Env)
+		}
 	}
 	return names
 }

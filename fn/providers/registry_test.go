@@ -1,7 +1,9 @@
 package providers
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"testing"
 
@@ -26,7 +28,8 @@ func TestRegistryRows(t *testing.T) {
 		var envs []string
 		envs = append(envs, p.SecretEnvNames()...)
 		envs = append(envs, p.SettingNames()...)
-		for _, env := range envs {
+		slices.Sort(envs)
+		for _, env := range slices.Compact(envs) {
 			require.Regexp(t, envName, env)
 			require.Empty(t, seenEnv[env], "%s is read by both %s and %s", env, seenEnv[env], p.Name)
 			seenEnv[env] = p.Name
@@ -52,13 +55,16 @@ func TestRegistryRows(t *testing.T) {
 	}
 }
 
-// TestStarterDistributionProviders pins the registry to the starter distribution's remote
-// inference providers and the environment each reads.
+// TestStarterDistributionProviders pins the registry to each line's starter distribution:
+// its remote inference providers and the environment each reads (llamastack/llama-stack
+// v0.3.0 llama_stack/distributions/starter/run.yaml; opendatahub-io/ogx v1.3.0
+// src/ogx/distributions/starter/config.yaml).
 func TestStarterDistributionProviders(t *testing.T) {
-	want := map[string]struct {
+	type row struct {
 		secrets, settings, required []string
 		credentials                 string
-	}{
+	}
+	common := map[string]row{
 		"openai":    {secrets: []string{"OPENAI_API_KEY"}, settings: []string{"OPENAI_BASE_URL"}},
 		"anthropic": {secrets: []string{"ANTHROPIC_API_KEY"}},
 		"gemini":    {secrets: []string{"GEMINI_API_KEY"}},
@@ -74,26 +80,32 @@ func TestStarterDistributionProviders(t *testing.T) {
 		"vllm":      {secrets: []string{"VLLM_API_TOKEN"}, settings: []string{"VLLM_URL", "VLLM_TLS_VERIFY", "VLLM_MAX_TOKENS"}, required: []string{"VLLM_URL"}},
 		"ollama":    {settings: []string{"OLLAMA_URL"}, required: []string{"OLLAMA_URL"}},
 	}
-	require.Len(t, registry, len(want))
-	for name, w := range want {
-		p, ok := Lookup(name)
-		require.True(t, ok, name)
-		var secrets, required []string
-		for _, s := range p.Secrets {
-			secrets = append(secrets, s.Env)
-		}
-		for _, s := range p.Settings {
-			if s.Required {
-				required = append(required, s.Env)
+	ogx := maps.Clone(common)
+	ogx["bedrock"] = row{secrets: []string{"AWS_BEDROCK_BEARER_TOKEN"}, settings: []string{"AWS_DEFAULT_REGION", "AWS_ROLE_ARN"}}
+	ogx["gemini"] = row{secrets: []string{"GEMINI_API_KEY"}, settings: []string{"GEMINI_AI_PROJECT"}}
+	require.Len(t, registry, len(common))
+	for line, want := range map[string]map[string]row{"llama-stack": common, "ogx": ogx} {
+		for name, w := range want {
+			p, ok := Lookup(name)
+			require.True(t, ok, name)
+			p = p.ForLine(line)
+			var secrets, required []string
+			for _, s := range p.Secrets {
+				secrets = append(secrets, s.Env)
 			}
-		}
-		require.Equal(t, w.secrets, secrets, name)
-		require.Equal(t, w.settings, p.SettingNames(), name)
-		require.Equal(t, w.required, required, name)
-		if w.credentials != "" {
-			require.Equal(t, w.credentials, p.Credentials.Env, name)
-		} else {
-			require.Nil(t, p.Credentials, name)
+			for _, s := range p.Settings {
+				if s.Required {
+					required = append(required, s.Env)
+				}
+			}
+			require.Equal(t, w.secrets, secrets, "%s on %s", name, line)
+			require.Equal(t, w.settings, p.SettingNames(), "%s on %s", name, line)
+			require.Equal(t, w.required, required, "%s on %s", name, line)
+			if w.credentials != "" {
+				require.Equal(t, w.credentials, p.Credentials.Env, name)
+			} else {
+				require.Nil(t, p.Credentials, name)
+			}
 		}
 	}
 	for _, want := range []struct{ name, model string }{
