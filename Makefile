@@ -15,7 +15,7 @@ all: build
 ## build: the function binary (bin/llamastack-integration) and the pinned kustomize CLI (bin/kustomize)
 build: $(FUNCTION) $(KUSTOMIZE)
 
-$(FUNCTION): $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
+$(FUNCTION): $(shell find fn -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $@ ./fn
 
 $(KUSTOMIZE): go.mod go.sum
@@ -53,7 +53,7 @@ kserve-controllers:
 	@scripts/kserve-controller.sh $(KSERVE_VERSIONS) >/dev/null
 
 ## golden: rewrite every golden file from the actual output; review the diff before committing
-GOLDEN_PACKAGES := ./fn ./fn/processor ./fn/api/v1alpha1/reference ./e2e
+GOLDEN_PACKAGES := ./fn ./fn/processor ./fn/providers ./fn/api/v1alpha1/reference ./e2e
 golden: build
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
+	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
@@ -55,6 +57,16 @@ type Config struct {
 	KServe kserve.Release
 	// TLS says whether Llama Stack serves HTTPS.
 	TLS bool
+	// Line is the server line of spec.image (or of spec.imageLine, or of the default image);
+	// LineFromImage says it was read from spec.image or the default, not set by imageLine.
+	Line          llamastack.Line
+	LineFromImage bool
+	// RunAsUser, when set, is the pod's UID, GID and fsGroup.
+	RunAsUser *int64
+
+	// spec and prefix are what the config was resolved from, for WithLine.
+	spec   v1alpha1.Spec
+	prefix string
 	// MaaS, with its defaults applied, or nil for no MaaS objects.
 	MaaS *v1alpha1.MaaS
 	// NetworkPolicy, with its defaults applied, or nil for none.
@@ -88,7 +100,7 @@ type Source struct {
 var configMapKeys = []string{
 	"provider", "model", "apiKeySecret.name", "apiKeySecret.key", "settings.<VARIABLE>", "gateway.name",
 	"gateway.namespace", "tiers", "target.name", "target.namespace", "image", "modelURI",
-	"skipModelDownload", "kserveVersion", "tls",
+	"skipModelDownload", "kserveVersion", "tls", "imageLine", "runAsUser",
 }
 
 // configMapKeyKnown reports whether key is a ConfigMap setting, settings.<VARIABLE> included.
@@ -188,6 +200,13 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 				continue
 			}
 			node = yaml.NewListRNode(tiers...).YNode()
+		case "runAsUser":
+			n, err := strconv.ParseInt(strings.TrimSpace(value.Value), 10, 64)
+			if err != nil {
+				problems = append(problems, Problem{Path: path, Message: fmt.Sprintf("must be a whole number, not %q", truncate(value.Value))})
+				continue
+			}
+			node = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(n, 10)}
 		case "skipModelDownload", "tls":
 			b, err := strconv.ParseBool(strings.TrimSpace(value.Value))
 			if err != nil {
@@ -254,6 +273,16 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 		ModelURI:         spec.ModelURI,
 	}
 
+	line, e := resolveLine(spec, p)
+	errs = append(errs, e...)
+	cfg.Line, cfg.LineFromImage = line, spec.ImageLine == ""
+	if u := spec.RunAsUser; u != nil {
+		if *u < 1 || *u > 2147483647 {
+			errs = append(errs, Problem{Path: p("runAsUser"), Message: fmt.Sprintf("is %d; give a non-root UID from 1 to 2147483647, for example 1001", *u)})
+		}
+		cfg.RunAsUser = u
+	}
+
 	single := v1alpha1.ProviderSpec{Provider: spec.Provider, Model: spec.Model, APIKeySecret: spec.APIKeySecret, Settings: spec.Settings}
 	singleSet := spec.Provider != "" || spec.Model != "" || spec.APIKeySecret != nil || spec.Settings != nil
 	switch {
@@ -270,12 +299,12 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 				continue
 			}
 			seen[ps.Provider] = true
-			pc, e, w := resolveProvider(ps, path)
+			pc, e, w := resolveProvider(ps, path, line.Name)
 			errs, warnings = append(errs, e...), append(warnings, w...)
 			cfg.Providers = append(cfg.Providers, pc)
 		}
 	default:
-		pc, e, w := resolveProvider(single, prefix)
+		pc, e, w := resolveProvider(single, prefix, line.Name)
 		errs, warnings = append(errs, e...), append(warnings, w...)
 		cfg.Providers = append(cfg.Providers, pc)
 	}
@@ -322,9 +351,9 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	if spec.Image != "" && !hasTemplate(spec.Image) {
 		switch {
 		case strings.ContainsAny(spec.Image, " \t\n"):
-			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), v1alpha1.DefaultImage)})
+			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), llamastack.DefaultImage)})
 		case UnpinnedImage(spec.Image):
-			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), v1alpha1.DefaultImage)})
+			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), llamastack.DefaultImage)})
 		}
 	}
 	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
@@ -349,7 +378,43 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	if len(errs) > 0 {
 		return nil, errs, warnings
 	}
+	cfg.spec, cfg.prefix = spec, prefix
 	return cfg, nil, warnings
+}
+
+// WithLine is the config for a service whose own image (the base's, spec.image being unset)
+// belongs to line: cfg itself when that is its line, else the spec resolved again for line,
+// since the providers' variables differ between lines.
+func (c *Config) WithLine(line string) (*Config, []Problem, []Problem) {
+	if c.Line.Name == line || !c.LineFromImage {
+		return c, nil, nil
+	}
+	spec := c.spec
+	spec.ImageLine = line
+	cfg, errs, warnings := resolve(spec, c.prefix)
+	if cfg != nil {
+		cfg.LineFromImage = true
+	}
+	return cfg, errs, warnings
+}
+
+// resolveLine finds the server line: spec.imageLine, else the line of spec.image's
+// repository, else the default image's.
+func resolveLine(spec v1alpha1.Spec, p func(string) string) (llamastack.Line, []Problem) {
+	if spec.ImageLine != "" {
+		line, ok := llamastack.LineNamed(spec.ImageLine)
+		if !ok {
+			return llamastack.Line{}, []Problem{{Path: p("imageLine"), Message: fmt.Sprintf("%q is not a server line; use one of %s", truncate(spec.ImageLine), strings.Join(llamastack.LineNames(), ", "))}}
+		}
+		return line, nil
+	}
+	image := cmp.Or(spec.Image, llamastack.DefaultImage)
+	known, ok := llamastack.ImageOf(image)
+	if !ok {
+		known, _ = llamastack.ImageOf(llamastack.DefaultImage)
+	}
+	line, _ := llamastack.LineNamed(known.Line)
+	return line, nil
 }
 
 // resolveKServe sets what depends on the KServe release: the release itself, TLS and the
@@ -393,7 +458,7 @@ func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs
 
 // resolveProvider applies one provider's defaults and checks its fields; path is where the
 // provider's fields live ("spec", "data" or "spec.providers[i]").
-func resolveProvider(ps v1alpha1.ProviderSpec, path string) (ProviderConfig, []Problem, []Problem) {
+func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfig, []Problem, []Problem) {
 	var errs, warnings []Problem
 	p := func(field string) string { return path + "." + field }
 	provider, ok := providers.Lookup(ps.Provider)
@@ -407,6 +472,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path string) (ProviderConfig, []P
 		}
 		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
 	}
+	provider = provider.ForLine(line)
 	pc := ProviderConfig{Provider: provider, Model: or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
 
 	switch {
@@ -477,6 +543,10 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path string) (ProviderConfig, []P
 			if problem := checkSetting(setting, value); problem != "" {
 				errs = append(errs, Problem{Path: settingPath, Message: problem})
 				continue
+			}
+			if setting.Suffix != "" && !strings.HasSuffix(strings.TrimRight(value, "/"), setting.Suffix) {
+				warnings = append(warnings, Problem{Path: settingPath, Message: fmt.Sprintf("%q does not end in %s, which the %s line's starter distribution expects of this URL; add it unless your server serves the API elsewhere",
+					truncate(value), setting.Suffix, line)})
 			}
 			pc.Settings[env] = value
 		}

@@ -3,6 +3,8 @@ package config
 import (
 	"testing"
 
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
+
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -95,6 +97,8 @@ data:
   tls: "false"
 `)
 	require.Empty(t, errs)
+	// What each was resolved from differs in form (and in its paths' prefix) only.
+	typed.spec, typed.prefix, fromMap.spec, fromMap.prefix = v1alpha1.Spec{}, "", v1alpha1.Spec{}, ""
 	require.Equal(t, typed, fromMap)
 	require.Equal(t, map[string]string{"OPENAI_BASE_URL": "https://proxy.example.com/v1"}, fromMap.Providers[0].Settings)
 
@@ -135,7 +139,7 @@ func TestProblems(t *testing.T) {
 		{"int setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_MAX_TOKENS: '0'}", []Problem{{"spec.settings.VLLM_MAX_TOKENS", `must be a positive whole number, not "0"`}}},
 		{"model required", "provider: vllm\n  settings: {VLLM_URL: 'http://v:8000'}", []Problem{{"spec.model", "is required for vllm, which serves whatever model its server runs; give that model's name"}}},
 		{"no secret for ollama", "provider: ollama\n  apiKeySecret: {name: x}\n  settings: {OLLAMA_URL: 'http://o:11434'}", []Problem{{"spec.apiKeySecret", "ollama reads no credentials; remove apiKeySecret"}}},
-		{"one key for several", "provider: bedrock\n  apiKeySecret: {key: k}", []Problem{{"spec.apiKeySecret.key", "bedrock reads several keys of its Secret (aws-access-key-id, aws-secret-access-key, aws-bearer-token-bedrock); name them so in the Secret and remove key"}}},
+		{"one key for several", "provider: bedrock\n  imageLine: llama-stack\n  apiKeySecret: {key: k}", []Problem{{"spec.apiKeySecret.key", "bedrock reads several keys of its Secret (aws-access-key-id, aws-secret-access-key, aws-bearer-token-bedrock); name them so in the Secret and remove key"}}},
 		{"both forms", "provider: openai\n  providers: [{provider: gemini}]", []Problem{{"spec.providers", "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"}}},
 		{"empty providers", "providers: []", []Problem{{"spec.providers", "is empty; list at least one provider, or use provider instead"}}},
 		{"duplicate providers", "providers: [{provider: gemini}, {provider: gemini}]", []Problem{{"spec.providers[1].provider", `"gemini" is listed twice; list each provider once`}}},
@@ -156,6 +160,9 @@ func TestProblems(t *testing.T) {
 		{"unknown KServe release", "provider: openai\n  kserveVersion: v0.15", []Problem{{"spec.kserveVersion", `"v0.15" is not a KServe release this function knows; use one of v0.16, v0.17, v0.18, v0.19, v0.20 (the first with LLMInferenceService is v0.16)`}}},
 		{"plain HTTP where KServe routes HTTPS", "provider: openai\n  kserveVersion: v0.17\n  tls: false", []Problem{{"spec.tls", "is false, but KServe v0.17 always routes HTTPS to the workload (its Service's appProtocol is https); remove tls"}}},
 		{"no download switch on v0.16", "provider: openai\n  kserveVersion: v0.16\n  skipModelDownload: true", []Problem{{"spec.skipModelDownload", "KServe v0.16 has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)"}}},
+		{"unknown line", "provider: openai\n  imageLine: llama", []Problem{{"spec.imageLine", `"llama" is not a server line; use one of llama-stack, ogx`}}},
+		{"root user", "provider: openai\n  runAsUser: 0", []Problem{{"spec.runAsUser", "is 0; give a non-root UID from 1 to 2147483647, for example 1001"}}},
+		{"setting of the other line", "provider: bedrock\n  image: docker.io/llamastack/distribution-starter:0.3.5\n  settings: {AWS_ROLE_ARN: arn}", []Problem{{"spec.settings.AWS_ROLE_ARN", "is not a setting of bedrock; valid settings: AWS_DEFAULT_REGION"}}},
 		{"target namespace", "provider: openai\n  target: {namespace: LLM}", []Problem{{"spec.target.namespace", `"LLM" is not a valid namespace name; use a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -163,6 +170,39 @@ func TestProblems(t *testing.T) {
 			require.Equal(t, tc.want, errs)
 		})
 	}
+}
+
+// TestLines: the server line comes from spec.imageLine, else from spec.image's repository,
+// else from the default image; WithLine resolves the same spec for another line.
+func TestLines(t *testing.T) {
+	for spec, want := range map[string]string{
+		"provider: openai": "ogx",
+		"provider: openai\n  image: docker.io/llamastack/distribution-starter:0.3.5": "llama-stack",
+		"provider: openai\n  image: llamastack/distribution-starter@sha256:abc":      "llama-stack",
+		"provider: openai\n  image: quay.io/me/ls:1\n  imageLine: llama-stack":       "llama-stack",
+		"provider: openai\n  image: quay.io/me/ls:1":                                 "ogx",
+	} {
+		cfg, errs, _ := load(t, header+"spec:\n  "+spec+"\n")
+		require.Empty(t, errs, spec)
+		require.Equal(t, want, cfg.Line.Name, spec)
+	}
+	cfg, errs, _ := load(t, header+"spec: {provider: bedrock}\n")
+	require.Empty(t, errs)
+	require.Equal(t, []string{"AWS_BEDROCK_BEARER_TOKEN"}, cfg.Providers[0].Provider.SecretEnvNames())
+	legacy, errs, _ := cfg.WithLine("llama-stack")
+	require.Empty(t, errs)
+	require.Equal(t, "llama-stack", legacy.Line.Name)
+	require.True(t, legacy.LineFromImage)
+	require.Equal(t, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_BEARER_TOKEN_BEDROCK"}, legacy.Providers[0].Provider.SecretEnvNames())
+	same, _, _ := cfg.WithLine("ogx")
+	require.Same(t, cfg, same)
+
+	// OGX's OpenAI-compatible base URLs include /v1 (starter config.yaml OLLAMA_URL, NVIDIA_BASE_URL).
+	_, _, warnings := load(t, header+"spec:\n  provider: ollama\n  settings: {OLLAMA_URL: 'http://ollama:11434'}\n")
+	require.Len(t, warnings, 1)
+	require.Contains(t, warnings[0].Message, `"http://ollama:11434" does not end in /v1, which the ogx line's starter distribution expects`)
+	_, _, warnings = load(t, header+"spec:\n  provider: ollama\n  imageLine: llama-stack\n  settings: {OLLAMA_URL: 'http://ollama:11434'}\n")
+	require.Empty(t, warnings)
 }
 
 func TestWarnings(t *testing.T) {

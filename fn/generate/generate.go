@@ -82,6 +82,7 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []Finding) {
 	if np := cfg.NetworkPolicy; np != nil {
 		objects = append(objects, networkPolicy(isvc, cfg))
 	}
+	objects = append(objects, startupConfigMap(isvc, cfg))
 	if uri, placeholder := transform.ModelURI(isvc, cfg); placeholder && uri == "pvc://"+transform.NoWeightsClaim(name) {
 		objects = append(objects, noWeightsClaim(isvc, cfg))
 	}
@@ -142,6 +143,30 @@ func networkPolicy(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 	})
 }
 
+// startupConfigMap holds the start-up program and its settings, which the pod mounts: the
+// configuration the server runs, reviewable in Git and in Argo CD's diff. Its name carries
+// a hash of its content, so that a change rolls the pod. It holds no secret: credentials
+// reach the pod only as Secret references.
+func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
+	o := object("v1", "ConfigMap", transform.StartupConfigMap(isvc, cfg), isvc.GetNamespace(), isvc, cfg, nil)
+	files := transform.StartupFiles(isvc, cfg)
+	data := yaml.NewMapRNode(nil)
+	for _, key := range []string{"launch.py", "settings.json"} {
+		value := yaml.NewStringRNode(files[key])
+		value.YNode().Style = yaml.LiteralStyle
+		_ = data.PipeE(yaml.SetField(key, value))
+	}
+	_ = o.PipeE(yaml.SetField("data", data))
+	return o
+}
+
+// IsStartupConfigMap reports whether obj is a start-up ConfigMap generated for the service
+// named service, of any content.
+func IsStartupConfigMap(obj *yaml.RNode, service string) bool {
+	name, found := strings.CutPrefix(obj.GetName(), service+"-startup-")
+	return found && obj.GetKind() == "ConfigMap" && len(name) == 10 && strings.Trim(name, "0123456789abcdef") == ""
+}
+
 // noWeightsClaim is the empty volume that stands for the model on a KServe release that
 // would otherwise download the model URI with an init container (v0.16): KServe mounts a
 // pvc:// URI read-only at /mnt/models and downloads nothing. 1Mi is the smallest request
@@ -197,6 +222,9 @@ func object(apiVersion, kind, name, namespace string, isvc *yaml.RNode, cfg *con
 		transform.ProviderLabel, str(cfg.Providers[0].Provider.Name),
 	)))
 	_ = o.PipeE(yaml.SetField("metadata", meta))
+	if spec == nil {
+		return o
+	}
 	s := yaml.NewMapRNode(nil)
 	keys := make([]string, 0, len(spec))
 	for k := range spec {

@@ -16,6 +16,7 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/generate"
+	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/transform"
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
@@ -80,10 +81,12 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		return framework.Results{r}
 	}
 
+	configs, failed := lineConfigs(rl, targets, cfg, configRef, warnings)
+
 	// Check every target before changing any, so a failed run leaves the input untouched.
-	failed := checkSecrets(rl.Items, targets, cfg)
+	failed = append(failed, checkSecrets(rl.Items, targets, cfg)...)
 	for _, t := range targets {
-		for _, f := range transform.Check(t, cfg) {
+		for _, f := range transform.Check(t, configs[t]) {
 			failed = append(failed, result(framework.Error, ref(t), f.Path, f.Message))
 		}
 	}
@@ -95,7 +98,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	// Generated objects need the service's final name and namespace; check them too.
 	generated := map[*yaml.RNode][]*yaml.RNode{}
 	for _, t := range targets {
-		objects, findings := generate.Objects(t, cfg)
+		objects, findings := generate.Objects(t, configs[t])
 		for _, f := range findings {
 			failed = append(failed, result(framework.Error, ref(t), f.Path, f.Message))
 		}
@@ -107,13 +110,19 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	}
 
 	for _, t := range targets {
-		outcome, err := transform.Apply(t, cfg)
+		outcome, err := transform.Apply(t, configs[t])
 		if err != nil {
 			r := result(framework.Error, ref(t), "", err.Error())
 			rl.Results = append(rl.Results, r)
 			return framework.Results{r}
 		}
 		for _, obj := range generated[t] {
+			if generate.IsStartupConfigMap(obj, t.GetName()) {
+				// The start-up ConfigMap of an earlier render (kpt's in-place packages) goes.
+				rl.Items = slices.DeleteFunc(rl.Items, func(item *yaml.RNode) bool {
+					return item.GetNamespace() == obj.GetNamespace() && item.GetName() != obj.GetName() && generate.IsStartupConfigMap(item, t.GetName())
+				})
+			}
 			var added bool
 			if rl.Items, added = upsert(rl.Items, obj); added {
 				outcome.Changes = append(outcome.Changes, "generated "+obj.GetKind()+" "+qualifiedName(obj))
@@ -134,6 +143,35 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	}
 	rl.Results = append(rl.Results, modelNameCollisions(rl.Items, targets)...)
 	return nil
+}
+
+// lineConfigs gives each target the config of its server line: a target runs on the line
+// of its own image unless the functionConfig names an image or a line. Warnings already
+// given for the functionConfig are not repeated.
+func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.Config, configRef *yaml.ResourceIdentifier, given []config.Problem) (map[*yaml.RNode]*config.Config, framework.Results) {
+	configs := map[*yaml.RNode]*config.Config{}
+	var failed framework.Results
+	for _, t := range targets {
+		configs[t] = cfg
+		image, known := llamastack.ImageOf(transform.BaseImage(t))
+		if cfg.Image != "" || !known {
+			continue
+		}
+		lineCfg, errs, warnings := cfg.WithLine(image.Line)
+		for _, w := range warnings {
+			if !slices.Contains(given, w) {
+				rl.Results = append(rl.Results, result(framework.Warning, configRef, w.Path, w.Message))
+				given = append(given, w)
+			}
+		}
+		for _, e := range errs {
+			failed = append(failed, result(framework.Error, ref(t), e.Path, fmt.Sprintf("%s (on the %s line of the base's image %s)", e.Message, image.Line, transform.BaseImage(t))))
+		}
+		if lineCfg != nil {
+			configs[t] = lineCfg
+		}
+	}
+	return configs, failed
 }
 
 // modelNameCollisions warns on each target that serves the same spec.model.name as another

@@ -28,14 +28,15 @@ var documentedPaths = regexp.MustCompile(`^(` + strings.Join([]string{
 	`spec\.router(\.gateway(\.refs.*)?|\.route)?`,
 	`spec\.template(\.containers)?`,
 	`spec\.template\.volumes.*`,
+	`spec\.template\.securityContext.*`,
 	`spec\.template\.containers\[main\](\.(image|command|args|ports|env|startupProbe|livenessProbe|readinessProbe|volumeMounts).*)?`,
 }, "|") + `)$`)
 
 // TestPreservation runs every successful golden case and checks that (1) every item that is
 // not a changed LLMInferenceService comes out byte for byte as the framework writes it
 // untouched, comments included, (2) on the LLMInferenceServices only documented paths
-// change, and (3) only MaaS objects, NetworkPolicies and (for KServe v0.16) the empty
-// model PersistentVolumeClaim are added.
+// change, and (3) only MaaS objects, NetworkPolicies, the start-up ConfigMap and (for
+// KServe v0.16) the empty model PersistentVolumeClaim are added.
 func TestPreservation(t *testing.T) {
 	for _, dir := range caseDirs(t) {
 		if strings.HasPrefix(filepath.Base(dir), "err-") {
@@ -58,7 +59,7 @@ func TestPreservation(t *testing.T) {
 			}
 			for id := range changed {
 				if _, existed := untouched[id]; !existed {
-					require.Regexp(t, `^(maas\.opendatahub\.io/v1alpha1/MaaS(ModelRef|AuthPolicy|Subscription)|networking\.k8s\.io/v1/NetworkPolicy|v1/PersistentVolumeClaim)/`, id, "only MaaS objects, NetworkPolicies and the no-weights PersistentVolumeClaim are generated")
+					require.Regexp(t, `^(maas\.opendatahub\.io/v1alpha1/MaaS(ModelRef|AuthPolicy|Subscription)|networking\.k8s\.io/v1/NetworkPolicy|v1/PersistentVolumeClaim|v1/ConfigMap)/`, id, "only MaaS objects, NetworkPolicies, the start-up ConfigMap and the no-weights PersistentVolumeClaim are generated")
 				}
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
+	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
@@ -24,8 +25,6 @@ const (
 	MainContainer = "main"
 	// Port is where KServe's Service, InferencePool and probes expect the model server.
 	Port = 8000
-	// PortEnv sets Llama Stack's port; it ignores server.port in its run config.
-	PortEnv = "LLAMA_STACK_PORT"
 	// HealthPath is Llama Stack's health endpoint (the vLLM preset probes /health).
 	HealthPath = "/v1/health"
 	// TLSVolume and TLSMountPath are where KServe (v0.17+) mounts each workload's serving
@@ -47,49 +46,9 @@ const (
 // as a Go template.
 var Command = []string{"/bin/sh", "-c"}
 
-// startupMarker opens every start-up script the function writes, so that it can tell its
-// own start-up (which it keeps current) from a command the user wrote (which it keeps).
+// startupMarker opens every start-up script the function writes (and has written), so that
+// it can tell its own start-up (which it keeps current) from a command the user wrote.
 const startupMarker = "# Llama Stack's starter distribution as a KServe model server"
-
-// StartupScript is the start-up for a server with or without TLS.
-//
-// KServe v0.16's preset mounts its certificate volume over /etc/ssl/certs, which hides the
-// system CA store and a spec.template cannot remove a preset's mount. Where the store's
-// bundle is missing, the script points OpenSSL (SSL_CERT_FILE) at the bundle of certifi,
-// which Llama Stack's HTTP clients depend on, so that calls to the providers still verify.
-func StartupScript(tls bool) string {
-	serving, tlsKeys := "plain HTTP", ""
-	if tls {
-		serving = "HTTPS"
-		tlsKeys = "server[\"tls_certfile\"] = \"" + TLSMountPath + "/tls.crt\"\nserver[\"tls_keyfile\"] = \"" + TLSMountPath + "/tls.key\"\n"
-	}
-	return startupMarker + `:
-# ` + serving + ` on $LLAMA_STACK_PORT (8000)` + map[bool]string{true: " with the certificate KServe mounts for the workload", false: ""}[tls] + `.
-set -eu
-if [ ! -f /etc/ssl/certs/ca-certificates.crt ] && [ -z "${SSL_CERT_FILE:-}" ]; then
-  SSL_CERT_FILE="$(python3 -c 'import certifi; print(certifi.where())')"
-  export SSL_CERT_FILE
-fi
-config="${HOME:-/tmp}/llamastack-run.yaml"
-python3 - "$config" <<'PY'
-import pathlib, sys
-import yaml
-import llama_stack
-
-package = pathlib.Path(llama_stack.__file__).parent
-for candidate in ("distributions/starter/run.yaml", "templates/starter/run.yaml"):
-    source = package / candidate
-    if source.is_file():
-        break
-else:
-    sys.exit("no starter run.yaml in " + str(package))
-config = yaml.safe_load(source.read_text())
-server = config.setdefault("server", {})
-` + tlsKeys + `pathlib.Path(sys.argv[1]).write_text(yaml.safe_dump(config, sort_keys=False))
-PY
-exec llama stack run "$config"
-`
-}
 
 // probes are the container probes KServe's presets define; each must end up as one
 // httpGet handler on Llama Stack's health endpoint.
@@ -310,7 +269,7 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		i = 0
 		changed(true, "added container main")
 	}
-	applyMain(containers.Content[i], cfg, changed, &out)
+	applyMain(isvc, template, containers.Content[i], cfg, changed, &out)
 	for _, pc := range cfg.Providers {
 		providerChanged := changed
 		if len(cfg.Providers) > 1 {
@@ -322,31 +281,39 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		applyProvider(template, containers.Content[i], pc, providerChanged, &out)
 	}
 	warnForeignCredentials(containers.Content[i], cfg, &out)
+	if isvc.GetNamespace() == "" {
+		out.Warnings = append(out.Warnings, Finding{Path: "metadata.namespace", Message: fmt.Sprintf("is not set, so the model does not answer to publishers/<namespace>/models/%s, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)", cfg.Model())})
+	}
 	return out, nil
 }
 
 // applyMain makes the main container a Llama Stack server for cfg.
-func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, ...any), out *Outcome) {
+func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, changed func(bool, string, ...any), out *Outcome) {
 	const path = "spec.template.containers[name=main]"
 	switch image, has := stringValue(main, "image"); {
 	case cfg.Image != "":
 		changed(setString(main, "image", cfg.Image), "image=%s", cfg.Image)
 	case !has || image == "":
-		changed(setString(main, "image", v1alpha1.DefaultImage), "image=%s", v1alpha1.DefaultImage)
+		changed(setString(main, "image", llamastack.DefaultImage), "image=%s", llamastack.DefaultImage)
 	case config.UnpinnedImage(image):
-		out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, v1alpha1.DefaultImage)})
+		out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, llamastack.DefaultImage)})
+	}
+	if image, _ := stringValue(main, "image"); cfg.LineFromImage {
+		if _, known := llamastack.ImageOf(image); !known {
+			out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("%s is not an image repository the function knows (%s); it is started as a %s image: set spec.imageLine if it is another line",
+				llamastack.Repository(image), strings.Join(llamastack.Repositories(), ", "), cfg.Line.Name)})
+		}
 	}
 
 	// Without a command, KServe's preset runs its vLLM command in our image. The function
 	// keeps its own start-up current and leaves a command the user wrote alone.
-	script := StartupScript(cfg.TLS)
 	if isNull(field(main, "command")) || ownStartup(main) {
 		did := setStringList(main, "command", Command)
-		if current, _ := startupArgs(main); current != script {
-			setField(main, "args", literalList(script))
+		if current, _ := startupArgs(main); current != StartupScript {
+			setField(main, "args", literalList(StartupScript))
 			did = true
 		}
-		changed(did, "command and args start Llama Stack's starter distribution (%s)", map[bool]string{true: "HTTPS", false: "plain HTTP"}[cfg.TLS])
+		changed(did, "command and args run the start-up of ConfigMap %s", StartupConfigMap(isvc, cfg))
 	} else if isNull(field(main, "args")) {
 		out.Warnings = append(out.Warnings, Finding{Path: path + ".args", Message: "main has a command but no args: KServe v0.16's preset then appends its vLLM args to your command; set args (args: [] if none)"})
 	}
@@ -361,7 +328,7 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 	}
 
 	env := listAt(main, "env")
-	changed(upsertEnvValue(env, PortEnv, fmt.Sprint(Port)), "env %s=%d", PortEnv, Port)
+	changed(upsertEnvValue(env, cfg.Line.PortEnv, fmt.Sprint(Port)), "env %s=%d", cfg.Line.PortEnv, Port)
 
 	for _, probe := range probes {
 		p := field(main, probe)
@@ -380,17 +347,89 @@ func applyMain(main *yaml.Node, cfg *config.Config, changed func(bool, string, .
 		changed(did, "%s httpGet %s :%d%s", probe, strings.ToLower(scheme(cfg.TLS)), Port, HealthPath)
 	}
 
-	if !cfg.TLS {
+	applyVolumes(isvc, template, main, cfg, changed)
+	applyUser(template, cfg, changed)
+}
+
+// applyVolumes mounts the start-up ConfigMap, the data volume and, with TLS, the certificate.
+func applyVolumes(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, changed func(bool, string, ...any)) {
+	volumes := listAt(template, "volumes")
+	name := StartupConfigMap(isvc, cfg)
+	changed(upsertVolume(volumes, StartupVolume, "configMap", newMap("name", name)), "volume %s from ConfigMap %s", StartupVolume, name)
+	changed(upsertVolume(volumes, DataVolume, "emptyDir", &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Style: yaml.FlowStyle}), "volume %s (emptyDir)", DataVolume)
+	changed(upsertMount(main, StartupVolume, StartupDir, true), "mount %s at %s", StartupVolume, StartupDir)
+	changed(upsertMount(main, DataVolume, DataDir, false), "mount %s at %s", DataVolume, DataDir)
+	if cfg.TLS {
+		changed(upsertMount(main, TLSVolume, TLSMountPath, true), "TLS certificate mount at %s", TLSMountPath)
+	}
+}
+
+// applyUser sets the pod's UID, GID and fsGroup when spec.runAsUser asks for them.
+func applyUser(template *yaml.Node, cfg *config.Config, changed func(bool, string, ...any)) {
+	if cfg.RunAsUser == nil {
 		return
 	}
-	mounts := listAt(main, "volumeMounts")
-	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool {
-		v, _ := stringValue(m, "mountPath")
-		return v == TLSMountPath
-	}) {
-		mounts.Content = append(mounts.Content, newMap("name", TLSVolume, "mountPath", TLSMountPath, "readOnly", true))
-		changed(true, "TLS certificate mount at %s", TLSMountPath)
+	sc := field(template, "securityContext")
+	if isNull(sc) || sc.Kind != yaml.MappingNode {
+		sc = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+		setField(template, "securityContext", sc)
 	}
+	id := int(*cfg.RunAsUser)
+	did := setInt(sc, "runAsUser", id)
+	did = setInt(sc, "runAsGroup", id) || did
+	did = setInt(sc, "fsGroup", id) || did
+	changed(did, "pod runAsUser, runAsGroup and fsGroup %d", id)
+}
+
+// upsertVolume makes volume name of the given source kind, keyed by name.
+func upsertVolume(volumes *yaml.Node, name, kind string, source *yaml.Node) bool {
+	if i := itemByName(volumes, name); i >= 0 {
+		v := volumes.Content[i]
+		if current := field(v, kind); current != nil && equalNodes(current, source) && len(v.Content) == 4 {
+			return false
+		}
+		volumes.Content[i] = newMap("name", name, kind, source)
+		return true
+	}
+	volumes.Content = append(volumes.Content, newMap("name", name, kind, source))
+	return true
+}
+
+// upsertMount mounts volume at path in main, keyed by mount path.
+func upsertMount(main *yaml.Node, volume, path string, readOnly bool) bool {
+	mounts := listAt(main, "volumeMounts")
+	i := slices.IndexFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == path })
+	if i < 0 {
+		m := newMap("name", volume, "mountPath", path)
+		if readOnly {
+			setBool(m, "readOnly", true)
+		}
+		mounts.Content = append(mounts.Content, m)
+		return true
+	}
+	did := setString(mounts.Content[i], "name", volume)
+	if readOnly {
+		did = setBool(mounts.Content[i], "readOnly", true) || did
+	}
+	return did
+}
+
+func equalNodes(a, b *yaml.Node) bool {
+	return yaml.NewRNode(a).MustString() == yaml.NewRNode(b).MustString()
+}
+
+// BaseImage is the image of isvc's main container, or "".
+func BaseImage(isvc *yaml.RNode) string {
+	containers := field(field(field(isvc.YNode(), "spec"), "template"), "containers")
+	if isNull(containers) || containers.Kind != yaml.SequenceNode {
+		return ""
+	}
+	i := itemByName(containers, MainContainer)
+	if i < 0 {
+		return ""
+	}
+	image, _ := stringValue(containers.Content[i], "image")
+	return image
 }
 
 // ownStartup reports whether main runs a start-up script the function wrote.

@@ -12,6 +12,7 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
+	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
@@ -28,9 +29,11 @@ func testConfig(t *testing.T, provider string) *config.Config {
 			Provider: p, Model: p.DefaultModel, SecretName: v1alpha1.DefaultSecretName(provider), SecretKeys: keys,
 		}},
 		GatewayName: "maas-default-gateway", GatewayNamespace: "openshift-ingress",
-		KServe: kserve.Default(), TLS: true, SkipModelDownload: true,
+		KServe: kserve.Default(), TLS: true, SkipModelDownload: true, Line: ogx, LineFromImage: true,
 	}
 }
+
+var ogx, _ = llamastack.LineNamed("ogx")
 
 func apply(t *testing.T, doc string, cfg *config.Config) (*yaml.RNode, Outcome) {
 	t.Helper()
@@ -50,7 +53,7 @@ func lookup(t *testing.T, node *yaml.RNode, path string) string {
 
 // TestKServeFacts checks each fact KServe imposes, on a service that has none of them.
 func TestKServeFacts(t *testing.T) {
-	node, out := apply(t, "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls}\n", testConfig(t, "gemini"))
+	node, out := apply(t, "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm}\n", testConfig(t, "gemini"))
 	require.Empty(t, out.Warnings)
 	containers, err := node.Pipe(yaml.Lookup("spec", "template", "containers"))
 	require.NoError(t, err)
@@ -59,13 +62,13 @@ func TestKServeFacts(t *testing.T) {
 	require.Len(t, elements, 1)
 	main := elements[0]
 	require.Equal(t, "main", lookup(t, main, "name"))
-	require.Equal(t, v1alpha1.DefaultImage, lookup(t, main, "image"))
+	require.Equal(t, llamastack.DefaultImage, lookup(t, main, "image"))
 	command, err := main.GetSlice("command")
 	require.NoError(t, err)
 	require.Equal(t, []any{"/bin/sh", "-c"}, command)
 	args, err := main.GetSlice("args")
 	require.NoError(t, err)
-	require.Equal(t, []any{StartupScript(true)}, args)
+	require.Equal(t, []any{StartupScript}, args)
 	for _, probe := range probes {
 		require.Equal(t, "/v1/health", lookup(t, main, probe+".httpGet.path"))
 		require.Equal(t, "8000", lookup(t, main, probe+".httpGet.port"))
@@ -73,7 +76,10 @@ func TestKServeFacts(t *testing.T) {
 	}
 	require.Equal(t, "gemini-gemini-api-key", lookup(t, main, "env.[name=GEMINI_API_KEY].valueFrom.secretKeyRef.name"))
 	require.Equal(t, "api-key", lookup(t, main, "env.[name=GEMINI_API_KEY].valueFrom.secretKeyRef.key"))
-	require.Equal(t, "8000", lookup(t, main, "env.[name=LLAMA_STACK_PORT].value"))
+	require.Equal(t, "8000", lookup(t, main, "env.[name=OGX_PORT].value"))
+	require.Equal(t, "llamastack-data", lookup(t, main, "volumeMounts.[mountPath=/var/lib/llamastack].name"))
+	require.Equal(t, "llamastack-startup", lookup(t, main, "volumeMounts.[mountPath=/etc/llamastack-integration].name"))
+	require.Equal(t, StartupConfigMap(node, testConfig(t, "gemini")), lookup(t, node, "spec.template.volumes.[name=llamastack-startup].configMap.name"))
 	require.Equal(t, "8000", lookup(t, main, "ports.[containerPort=8000].containerPort"))
 	require.Equal(t, "tls-certs", lookup(t, main, "volumeMounts.[mountPath=/var/run/kserve/tls].name"))
 	require.Equal(t, "gemini-2.0-flash", lookup(t, node, "spec.model.name"))
@@ -97,14 +103,19 @@ func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
 	require.NoError(t, err)
 	node, out := apply(t, string(b), testConfig(t, "openai"))
-	require.Empty(t, out.Warnings)
+	require.Equal(t, []Finding{{Path: "metadata.namespace", Message: "is not set, so the model does not answer to publishers/<namespace>/models/gpt-4o, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)"}}, out.Warnings,
+		"the overlays set the namespace")
 	require.Equal(t, []string{
 		"label provider=openai", "label app.kubernetes.io/instance=llamastack", "spec.model.name=gpt-4o",
 		"spec.model.uri=hf://llamastack-integration/no-weights (placeholder: a remote provider needs no weights)",
 		"spec.storageInitializer.enabled=false (no model download)",
 		"spec.router.gateway.refs=[openshift-ingress/maas-default-gateway]",
-		"command and args start Llama Stack's starter distribution (HTTPS)",
+		"image=docker.io/ogxai/distribution-starter:1.3.0",
+		"command and args run the start-up of ConfigMap " + StartupConfigMap(node, testConfig(t, "openai")),
+		"env OGX_PORT=8000",
 		"startupProbe httpGet https :8000/v1/health", "livenessProbe httpGet https :8000/v1/health", "readinessProbe httpGet https :8000/v1/health",
+		"volume llamastack-startup from ConfigMap " + StartupConfigMap(node, testConfig(t, "openai")), "volume llamastack-data (emptyDir)",
+		"mount llamastack-startup at /etc/llamastack-integration", "mount llamastack-data at /var/lib/llamastack",
 		"TLS certificate mount at /var/run/kserve/tls",
 		"env OPENAI_API_KEY from Secret openai-openai-api-key key api-key",
 	}, out.Changes)
@@ -175,7 +186,7 @@ func TestReleasesAndTLS(t *testing.T) {
 				}
 				args, err := main.GetSlice("args")
 				require.NoError(t, err)
-				require.Equal(t, []any{StartupScript(tc.tls)}, args, "the function keeps its own start-up current")
+				require.Equal(t, []any{StartupScript}, args, "the function keeps its own start-up current")
 
 				again, err := Apply(node, cfg)
 				require.NoError(t, err)
@@ -247,7 +258,7 @@ spec:
       - name: OPENAI_API_KEY
         valueFrom:
           configMapKeyRef: {name: wrong, key: api-key}
-      - name: LLAMA_STACK_PORT
+      - name: OGX_PORT
         valueFrom: {fieldRef: {fieldPath: metadata.name}}
 `
 	cfg := testConfig(t, "openai")
@@ -256,13 +267,13 @@ spec:
 	require.Equal(t, "rotated", lookup(t, node, "spec.template.containers.[name=main].env.[name=OPENAI_API_KEY].valueFrom.secretKeyRef.name"))
 	require.Equal(t, "v2", lookup(t, node, "spec.template.containers.[name=main].env.[name=OPENAI_API_KEY].valueFrom.secretKeyRef.key"))
 	require.NotContains(t, node.MustString(), "configMapKeyRef")
-	require.NotContains(t, node.MustString(), "fieldRef", "LLAMA_STACK_PORT becomes a literal 8000")
+	require.NotContains(t, node.MustString(), "fieldRef", "OGX_PORT becomes a literal 8000")
 }
 
 func TestKeepsBaseChoices(t *testing.T) {
 	doc := `apiVersion: serving.kserve.io/v1alpha1
 kind: LLMInferenceService
-metadata: {name: ls}
+metadata: {name: ls, namespace: llm}
 spec:
   model: {uri: "oci://registry/model:1"}
   router:
@@ -275,7 +286,9 @@ spec:
       args: [stack, run, starter]
       livenessProbe: {httpGet: {path: /health}, periodSeconds: 7}
 `
-	node, out := apply(t, doc, testConfig(t, "anthropic"))
+	cfg := testConfig(t, "anthropic")
+	cfg.LineFromImage = false // spec.imageLine names the line of this unknown image
+	node, out := apply(t, doc, cfg)
 	require.Empty(t, out.Warnings)
 	require.Equal(t, "oci://registry/model:1", lookup(t, node, "spec.model.uri"))
 	require.Equal(t, "quay.io/me/llama-stack:0.3.1", lookup(t, node, "spec.template.containers.[name=main].image"))

@@ -88,8 +88,8 @@ type Spec struct {
 	Target *Target `json:"target,omitempty" yaml:"target,omitempty"`
 
 	// Image is the Llama Stack container image. Defaults to the base's image when it has
-	// one, else to a pinned starter-distribution release (see DefaultImage). A :latest or
-	// untagged image is accepted with a warning: it makes rollouts unreproducible.
+	// one, else to docker.io/ogxai/distribution-starter:1.3.0, the newest starter release. A
+	// :latest or untagged image is accepted with a warning: it makes rollouts unreproducible.
 	// +optional
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 
@@ -126,6 +126,19 @@ type Spec struct {
 	// workload, so there it must stay true.
 	// +optional
 	TLS *bool `json:"tls,omitempty" yaml:"tls,omitempty"`
+
+	// ImageLine is the server line of the image: llama-stack (Llama Stack 0.3.x,
+	// docker.io/llamastack/distribution-starter) or ogx (OGX, as Llama Stack is called from
+	// 0.8 on, docker.io/ogxai/distribution-starter). The function knows the line of those
+	// repositories; set it only for an image it does not know, such as a mirror.
+	// +optional
+	ImageLine string `json:"imageLine,omitempty" yaml:"imageLine,omitempty"`
+
+	// RunAsUser runs the pod as this UID, with the same GID and fsGroup. Leave it unset on
+	// OpenShift, whose restricted SCC assigns a random UID; set it on vanilla Kubernetes for
+	// an image that runs as root, which runAsNonRoot would refuse (for example 1001).
+	// +optional
+	RunAsUser *int64 `json:"runAsUser,omitempty" yaml:"runAsUser,omitempty"`
 
 	// MaaS generates current Models-as-a-Service objects for each LLMInferenceService:
 	// a MaaSModelRef, and optionally a MaaSAuthPolicy and a MaaSSubscription. Off when
@@ -267,11 +280,6 @@ const (
 	DefaultSecretKey        = "api-key"
 	DefaultGatewayName      = "maas-default-gateway"
 	DefaultGatewayNamespace = "openshift-ingress"
-	// DefaultImage is Llama Stack's starter distribution, pinned. 0.3 is the first release
-	// that serves the OpenAI-compatible /v1/chat/completions route (with usage) that MaaS
-	// clients call; the starter distribution enables every remote provider whose API key
-	// is in the environment.
-	DefaultImage = "docker.io/llamastack/distribution-starter:0.3.0"
 	// DefaultModelURI satisfies KServe's required, scheme-checked spec.model.uri for a
 	// server that downloads no weights.
 	DefaultModelURI = "hf://llamastack-integration/no-weights"
