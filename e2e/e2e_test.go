@@ -236,7 +236,20 @@ func TestKpt(t *testing.T) {
 		}
 		entries, err := os.ReadDir(pkg)
 		require.NoError(t, err)
-		require.Len(t, entries, 5, "no duplicate files for generated objects")
+		require.Len(t, entries, 6, "no duplicate files for generated objects (Kptfile, functionConfig, service, start-up ConfigMap, MaaSModelRef, NetworkPolicy)")
+
+		// A new setting renames the start-up ConfigMap (its name carries its content's
+		// hash); the old one goes, so the package never holds two.
+		require.NoError(t, os.WriteFile(config, []byte(readFile(t, config)+"  tls: false\n"), 0o644))
+		_, stderr, err = run(t, pkg, kpt, "fn", "render", "--allow-exec", ".")
+		require.NoError(t, err, stderr)
+		startup, err := filepath.Glob(filepath.Join(pkg, "configmap_llamastack-startup-*.yaml"))
+		require.NoError(t, err)
+		require.Len(t, startup, 1, "one start-up ConfigMap after a change")
+		require.Contains(t, readFile(t, startup[0]), `"tls": null`)
+		entries, err = os.ReadDir(pkg)
+		require.NoError(t, err)
+		require.Len(t, entries, 6)
 	})
 	t.Run("eval", func(t *testing.T) {
 		pkg := copyPackage(t)
