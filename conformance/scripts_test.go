@@ -280,6 +280,19 @@ spec: {domain: apps.cluster.test}
 		require.Contains(t, out, "finish reason: stop")
 		require.Contains(t, fake.seenPaths, "POST /llm/gemini-llamastack/v1/chat/completions")
 	})
+	t.Run("chat with the name current MaaS lists", func(t *testing.T) {
+		if !installMaaSCRDs(t, s, root) {
+			t.Skip("needs the MaaSModelRef CRD from ../shared/reference/maas-crds, which is absent")
+		}
+		reset()
+		s.mustKubectl(t, "apiVersion: maas.opendatahub.io/v1alpha1\nkind: MaaSModelRef\nmetadata: {name: gemini-llamastack, namespace: llm}\nspec: {modelRef: {kind: LLMInferenceService, name: gemini-llamastack}}\n", "apply", "-f", "-")
+		defer s.mustKubectl(t, "", "-n", "llm", "delete", "maasmodelrefs.maas.opendatahub.io", "gemini-llamastack")
+		s.mustKubectl(t, "", "-n", "llm", "patch", "maasmodelrefs.maas.opendatahub.io", "gemini-llamastack", "--subresource=status", "--type=merge",
+			"-p", `{"status":{"resolvedModelAlias":"publishers/llm/models/gemini-2.0-flash"}}`)
+		out, code := script(nil, "test-chat-completion.sh", "gemini", "llm")
+		require.Equal(t, 0, code, out)
+		require.Contains(t, out, "(model publishers/llm/models/gemini-2.0-flash)")
+	})
 	t.Run("chat with a legacy token, host from MAAS_HOST", func(t *testing.T) {
 		reset()
 		fake.apiKeys = false

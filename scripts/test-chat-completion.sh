@@ -13,7 +13,9 @@ Usage: scripts/test-chat-completion.sh [PROVIDER] [NAMESPACE] [MODEL]
 Sends a chat completion to the LLMInferenceService <PROVIDER>-llamastack (default gemini) in
 NAMESPACE (default llm) through the MaaS gateway, at /<namespace>/<name>/v1/chat/completions,
 and prints the model, the reply, the token usage and the finish reason. MODEL defaults to the
-service's spec.model.name (or the provider's default model).
+name MaaS lists to clients: the MaaSModelRef's status.resolvedModelAlias on current MaaS
+(publishers/<namespace>/models/<model>), else the service's spec.model.name (legacy MaaS), else
+the provider's default model. The service answers to all of them.
 
 Environment: LLAMASTACK_NAME overrides the service name; PROMPT the message; the MaaS
 settings of scripts/lib/common.sh (MAAS_HOST, MAAS_TOKEN, ...).
@@ -33,7 +35,8 @@ require_tools kubectl curl jq
 
 model=${3:-}
 if [[ -z "$model" ]]; then
-  model=$(kubectl -n "$namespace" get llminferenceservice "$name" -o jsonpath='{.spec.model.name}' 2>/dev/null) || true
+  model=$(kubectl -n "$namespace" get maasmodelrefs.maas.opendatahub.io "$name" -o jsonpath='{.status.resolvedModelAlias}' 2>/dev/null) || true
+  [[ -n "$model" ]] || model=$(kubectl -n "$namespace" get llminferenceservice "$name" -o jsonpath='{.spec.model.name}' 2>/dev/null) || true
   model=${model:-${default_model[$provider]:-}}
   [[ -n "$model" ]] || die "no model: give MODEL, or deploy $namespace/$name" "$EXIT_USAGE"
 fi
