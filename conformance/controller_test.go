@@ -85,6 +85,11 @@ var mutations = map[string]struct{ from, to, problem string }{
 func addMutations(t *testing.T, services map[string][]*kyaml.RNode) {
 	t.Helper()
 	gemini := readFile(t, filepath.Join("..", "testdata", "e2e", "gemini.yaml"))
+	// The same output written as v1alpha2, the storage version since v0.17, must hold every fact.
+	require.Contains(t, gemini, "apiVersion: serving.kserve.io/v1alpha1\n")
+	v1alpha2, err := kio.FromBytes([]byte(strings.Replace(gemini, "apiVersion: serving.kserve.io/v1alpha1\n", "apiVersion: serving.kserve.io/v1alpha2\n", 1)))
+	require.NoError(t, err)
+	services["gemini as v1alpha2"] = v1alpha2
 	for name, m := range mutations {
 		require.Contains(t, gemini, m.from, "the mutation %q must apply to testdata/e2e/gemini.yaml", name)
 		objects, err := kio.FromBytes([]byte(strings.Replace(gemini, m.from, m.to, 1)))
