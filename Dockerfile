@@ -1,20 +1,23 @@
-# llamastack-integration as a KRM function container (kpt, kustomize with Docker) and as the
-# source of the binary for Argo CD's repo-server (llamastack-integration install DIR).
-# Build: make image (needs a Docker engine).
+# llamastack-integration as a KRM function container (kustomize, kpt) and as the source of the
+# binary for Argo CD's repo-server (llamastack-integration install DIR).
+#
+# Build it with `make image`: it builds the static release binary into bin/image/ first, then
+# this file copies it into an empty image. No base image is pulled, so the build works offline,
+# and `make image` fixes every timestamp, so the same commit builds the same image.
+FROM scratch
 
-FROM docker.io/library/golang:1.26-bookworm AS build
-WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
-COPY fn/ fn/
 ARG VERSION=dev
-# Static (no cgo), reproducible paths, version stamped.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
-      -o /out/llamastack-integration ./fn
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="llamastack-integration" \
+      org.opencontainers.image.description="KRM function: Llama Stack behind the MaaS gateway as a KServe LLMInferenceService" \
+      org.opencontainers.image.source="https://github.com/llamastack-integration/llamastack-integration" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="NOASSERTION"
 
-# distroless static, nonroot: kustomize and kpt run function containers as an unprivileged
-# user, which must exist in the image (a scratch image has no /etc/passwd).
-FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/llamastack-integration /usr/local/bin/llamastack-integration
-USER nonroot:nonroot
+# kustomize runs container functions as `nobody`, which must exist; the image's own user is
+# nonroot. Kubernetes verifies runAsNonRoot only for a numeric USER.
+COPY image/etc/passwd image/etc/group /etc/
+COPY bin/image/llamastack-integration /usr/local/bin/llamastack-integration
+USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/llamastack-integration"]
