@@ -8,7 +8,7 @@ KUSTOMIZE := $(BIN)/kustomize
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 OVERLAY ?= gemini
 
-.PHONY: all build render test unit e2e conformance kube-binaries kserve-controllers golden bench fuzz dist image fmt vet clean
+.PHONY: all build render test unit e2e conformance kube-binaries kserve-controllers argocd-binaries golden bench fuzz dist image fmt vet clean
 
 all: build
 
@@ -26,15 +26,16 @@ render: build
 	$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec deploy/overlays/$(OVERLAY)
 
 ## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt,
-## and conformance against a real kube-apiserver and KServe's own controller (each built on
-## first use: about 5-11 minutes for the API server, 6 for each controller)
-test: vet fmt kube-binaries kserve-controllers build
+## conformance against a real kube-apiserver and KServe's own controller, and Argo CD's own
+## repo-server (each built on first use: about 5-11 minutes for the API server, 6 for each
+## controller, 4 for Argo CD)
+test: vet fmt kube-binaries kserve-controllers argocd-binaries build
 	$(GO) test -count=1 -timeout 30m ./...
 
 unit:
 	$(GO) test -count=1 ./fn/...
 
-e2e:
+e2e: argocd-binaries build
 	$(GO) test -count=1 ./e2e/...
 
 ## conformance: KServe's real controller, merge and Pod Security checks, server-side dry-run
@@ -51,6 +52,11 @@ kube-binaries:
 KSERVE_VERSIONS := v0.16.0 v0.20.0
 kserve-controllers:
 	@scripts/kserve-controller.sh $(KSERVE_VERSIONS) >/dev/null
+
+## argocd-binaries: build (or find cached) Argo CD's repo-server and cmp-server at the
+## version deploy/argocd pins, for the Argo CD tests
+argocd-binaries:
+	@scripts/argocd-binaries.sh >/dev/null
 
 ## golden: rewrite every golden file from the actual output; review the diff before committing
 GOLDEN_PACKAGES := ./fn ./fn/processor ./fn/providers ./fn/api/v1alpha1/reference ./e2e

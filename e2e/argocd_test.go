@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,29 +41,6 @@ func TestArgoCDComponents(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestArgoCDBuild plays the repo-server: the function on PATH (as the init container puts
-// it), the functionConfig's exec path a bare name, and kustomize run with the build options
-// from the rendered argocd-cm. The function must run.
-func TestArgoCDBuild(t *testing.T) {
-	tmp := t.TempDir()
-	tools := filepath.Join(tmp, "custom-tools")
-	require.NoError(t, os.Mkdir(tools, 0o755))
-	_, stderr, err := run(t, root, binary, "install", tools)
-	require.NoError(t, err, stderr)
-	require.NoError(t, os.CopyFS(filepath.Join(tmp, "repo", "deploy"), os.DirFS(filepath.Join(root, "deploy"))))
-	overlay := filepath.Join(tmp, "repo", "deploy", "overlays", "openai")
-	config := filepath.Join(overlay, "llamastack-integration.yaml")
-	require.NoError(t, os.WriteFile(config, []byte(strings.Replace(readFile(t, config), "path: ../../../bin/llamastack-integration", "path: llamastack-integration", 1)), 0o644))
-
-	cm := byKind(t, readFile(t, filepath.Join(root, "testdata", "e2e", "argocd-exec.yaml")))["ConfigMap/argocd-cm"]
-	options, err := cm.GetString("data.kustomize\\.buildOptions")
-	require.NoError(t, err)
-	args := append([]string{"build"}, strings.Fields(options)...)
-	out, stderr, err := runEnv(t, overlay, []string{"PATH=" + tools + string(os.PathListSeparator) + os.Getenv("PATH")}, kustomize, append(args, ".")...)
-	require.NoError(t, err, stderr)
-	require.Contains(t, out, "name: OPENAI_API_KEY", "the function ran from PATH")
 }
 
 func byKind(t *testing.T, manifests string) map[string]*yaml.RNode {
