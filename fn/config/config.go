@@ -330,38 +330,10 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 			errs = append(errs, templateProblem(p(f.path), f.value))
 		}
 	}
-	errs = append(errs, checkName(p("gateway.name"), cfg.GatewayName, "gateway", dnsSubdomain, 253)...)
-	errs = append(errs, checkName(p("gateway.namespace"), cfg.GatewayNamespace, "namespace", dnsLabel, 63)...)
-	if cfg.TargetName != "" {
-		errs = append(errs, checkName(p("target.name"), cfg.TargetName, "LLMInferenceService", dnsSubdomain, 253)...)
-	}
-	if cfg.TargetNamespace != "" {
-		errs = append(errs, checkName(p("target.namespace"), cfg.TargetNamespace, "namespace", dnsLabel, 63)...)
-	}
-	seenTier := map[string]bool{}
-	for i, tier := range cfg.Tiers {
-		path := fmt.Sprintf("%s[%d]", p("tiers"), i)
-		errs = append(errs, checkName(path, tier, "tier", dnsLabel, 63)...)
-		if seenTier[tier] {
-			errs = append(errs, Problem{Path: path, Message: fmt.Sprintf("tier %q is listed twice; list each tier once", tier)})
-		}
-		seenTier[tier] = true
-	}
+	errs = append(errs, checkNames(cfg, p)...)
 
-	if spec.Image != "" && !hasTemplate(spec.Image) {
-		switch {
-		case strings.ContainsAny(spec.Image, " \t\n"):
-			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), llamastack.DefaultImage)})
-		case UnpinnedImage(spec.Image):
-			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), llamastack.DefaultImage)})
-		}
-	}
-	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
-		if m := uriScheme.FindStringSubmatch(spec.ModelURI); m == nil || !contains(modelURISchemes, m[1]) {
-			errs = append(errs, Problem{Path: p("modelURI"), Message: fmt.Sprintf("%q is not a model URI that KServe accepts; use one of the schemes %s:// (for example %s)",
-				truncate(spec.ModelURI), strings.Join(modelURISchemes, "://, "), v1alpha1.DefaultModelURI)})
-		}
-	}
+	e, w = checkImageAndURI(spec, p)
+	errs, warnings = append(errs, e...), append(warnings, w...)
 
 	if spec.MaaS != nil {
 		maas, e := resolveMaaS(*spec.MaaS, p("maas"))
@@ -396,6 +368,51 @@ func (c *Config) WithLine(line string) (*Config, []Problem, []Problem) {
 		cfg.LineFromImage = true
 	}
 	return cfg, errs, warnings
+}
+
+// checkNames checks the names the config writes or selects by: the gateway, the target and
+// the tiers.
+func checkNames(cfg *Config, p func(string) string) []Problem {
+	var errs []Problem
+	errs = append(errs, checkName(p("gateway.name"), cfg.GatewayName, "gateway", dnsSubdomain, 253)...)
+	errs = append(errs, checkName(p("gateway.namespace"), cfg.GatewayNamespace, "namespace", dnsLabel, 63)...)
+	if cfg.TargetName != "" {
+		errs = append(errs, checkName(p("target.name"), cfg.TargetName, "LLMInferenceService", dnsSubdomain, 253)...)
+	}
+	if cfg.TargetNamespace != "" {
+		errs = append(errs, checkName(p("target.namespace"), cfg.TargetNamespace, "namespace", dnsLabel, 63)...)
+	}
+	seenTier := map[string]bool{}
+	for i, tier := range cfg.Tiers {
+		path := fmt.Sprintf("%s[%d]", p("tiers"), i)
+		errs = append(errs, checkName(path, tier, "tier", dnsLabel, 63)...)
+		if seenTier[tier] {
+			errs = append(errs, Problem{Path: path, Message: fmt.Sprintf("tier %q is listed twice; list each tier once", tier)})
+		}
+		seenTier[tier] = true
+	}
+
+	return errs
+}
+
+// checkImageAndURI checks spec.image and spec.modelURI.
+func checkImageAndURI(spec v1alpha1.Spec, p func(string) string) (errs, warnings []Problem) {
+	if spec.Image != "" && !hasTemplate(spec.Image) {
+		switch {
+		case strings.ContainsAny(spec.Image, " \t\n"):
+			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), llamastack.DefaultImage)})
+		case UnpinnedImage(spec.Image):
+			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), llamastack.DefaultImage)})
+		}
+	}
+	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
+		if m := uriScheme.FindStringSubmatch(spec.ModelURI); m == nil || !contains(modelURISchemes, m[1]) {
+			errs = append(errs, Problem{Path: p("modelURI"), Message: fmt.Sprintf("%q is not a model URI that KServe accepts; use one of the schemes %s:// (for example %s)",
+				truncate(spec.ModelURI), strings.Join(modelURISchemes, "://, "), v1alpha1.DefaultModelURI)})
+		}
+	}
+
+	return errs, warnings
 }
 
 // resolveLine finds the server line: spec.imageLine, else the line of spec.image's
@@ -487,6 +504,46 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 			truncate(ps.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
 	}
 
+	errs = append(errs, resolveSecret(ps, provider, &pc, p)...)
+
+	for _, env := range sortedKeys(ps.Settings) {
+		value := ps.Settings[env]
+		settingPath := p("settings." + env)
+		setting, known := provider.Setting(env)
+		switch {
+		case slices.Contains(provider.SecretEnvNames(), env):
+			errs = append(errs, Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"})
+		case !known && len(provider.Settings) == 0:
+			errs = append(errs, Problem{Path: settingPath, Message: fmt.Sprintf("%s takes no settings; remove it", provider.Name)})
+		case !known:
+			msg := fmt.Sprintf("is not a setting of %s", provider.Name)
+			if guess := closest(env, provider.SettingNames()); guess != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", guess)
+			}
+			errs = append(errs, Problem{Path: settingPath, Message: msg + "; valid settings: " + strings.Join(provider.SettingNames(), ", ")})
+		default:
+			if problem := checkSetting(setting, value); problem != "" {
+				errs = append(errs, Problem{Path: settingPath, Message: problem})
+				continue
+			}
+			if setting.Suffix != "" && !strings.HasSuffix(strings.TrimRight(value, "/"), setting.Suffix) {
+				warnings = append(warnings, Problem{Path: settingPath, Message: fmt.Sprintf("%q does not end in %s, which the %s line's starter distribution expects of this URL; add it unless your server serves the API elsewhere",
+					truncate(value), setting.Suffix, line)})
+			}
+			pc.Settings[env] = value
+		}
+	}
+	for _, s := range provider.Settings {
+		if _, set := ps.Settings[s.Env]; s.Required && !set {
+			errs = append(errs, Problem{Path: p("settings." + s.Env), Message: fmt.Sprintf("is required for %s; set it under settings", provider.Name)})
+		}
+	}
+	return pc, errs, warnings
+}
+
+// resolveSecret sets the provider's Secret name and keys from apiKeySecret and the defaults.
+func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *ProviderConfig, p func(string) string) []Problem {
+	var errs []Problem
 	if !provider.NeedsSecret() {
 		if ps.APIKeySecret != nil {
 			errs = append(errs, Problem{Path: p("apiKeySecret"), Message: fmt.Sprintf("%s reads no credentials; remove apiKeySecret", provider.Name)})
@@ -524,39 +581,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		}
 	}
 
-	for _, env := range sortedKeys(ps.Settings) {
-		value := ps.Settings[env]
-		settingPath := p("settings." + env)
-		setting, known := provider.Setting(env)
-		switch {
-		case slices.Contains(provider.SecretEnvNames(), env):
-			errs = append(errs, Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"})
-		case !known && len(provider.Settings) == 0:
-			errs = append(errs, Problem{Path: settingPath, Message: fmt.Sprintf("%s takes no settings; remove it", provider.Name)})
-		case !known:
-			msg := fmt.Sprintf("is not a setting of %s", provider.Name)
-			if guess := closest(env, provider.SettingNames()); guess != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", guess)
-			}
-			errs = append(errs, Problem{Path: settingPath, Message: msg + "; valid settings: " + strings.Join(provider.SettingNames(), ", ")})
-		default:
-			if problem := checkSetting(setting, value); problem != "" {
-				errs = append(errs, Problem{Path: settingPath, Message: problem})
-				continue
-			}
-			if setting.Suffix != "" && !strings.HasSuffix(strings.TrimRight(value, "/"), setting.Suffix) {
-				warnings = append(warnings, Problem{Path: settingPath, Message: fmt.Sprintf("%q does not end in %s, which the %s line's starter distribution expects of this URL; add it unless your server serves the API elsewhere",
-					truncate(value), setting.Suffix, line)})
-			}
-			pc.Settings[env] = value
-		}
-	}
-	for _, s := range provider.Settings {
-		if _, set := ps.Settings[s.Env]; s.Required && !set {
-			errs = append(errs, Problem{Path: p("settings." + s.Env), Message: fmt.Sprintf("is required for %s; set it under settings", provider.Name)})
-		}
-	}
-	return pc, errs, warnings
+	return errs
 }
 
 // checkSetting checks a setting's value by its kind and returns a problem, or "".

@@ -110,38 +110,46 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	}
 
 	for _, t := range targets {
-		outcome, err := transform.Apply(t, configs[t])
-		if err != nil {
-			r := result(framework.Error, ref(t), "", err.Error())
-			rl.Results = append(rl.Results, r)
-			return framework.Results{r}
+		if failed := apply(rl, t, configs[t], generated[t]); failed != nil {
+			return failed
 		}
-		for _, obj := range generated[t] {
-			if generate.IsStartupConfigMap(obj, t.GetName()) {
-				// The start-up ConfigMap of an earlier render (kpt's in-place packages) goes.
-				rl.Items = slices.DeleteFunc(rl.Items, func(item *yaml.RNode) bool {
-					return item.GetNamespace() == obj.GetNamespace() && item.GetName() != obj.GetName() && generate.IsStartupConfigMap(item, t.GetName())
-				})
-			}
-			var added bool
-			if rl.Items, added = upsert(rl.Items, obj); added {
-				outcome.Changes = append(outcome.Changes, "generated "+obj.GetKind()+" "+qualifiedName(obj))
-			}
-		}
-		for _, w := range outcome.Warnings {
-			rl.Results = append(rl.Results, result(framework.Warning, ref(t), w.Path, w.Message))
-		}
-		var served []string
-		for _, pc := range cfg.Providers {
-			served = append(served, pc.Provider.Name+" model "+pc.Model)
-		}
-		msg := fmt.Sprintf("configured for %s: nothing to change", strings.Join(served, ", "))
-		if len(outcome.Changes) > 0 {
-			msg = fmt.Sprintf("configured for %s: %s", strings.Join(served, ", "), strings.Join(outcome.Changes, "; "))
-		}
-		rl.Results = append(rl.Results, result(framework.Info, ref(t), "", msg))
 	}
 	rl.Results = append(rl.Results, modelNameCollisions(rl.Items, targets)...)
+	return nil
+}
+
+// apply changes target t, puts its generated objects into the items and reports what it did.
+func apply(rl *framework.ResourceList, t *yaml.RNode, cfg *config.Config, generated []*yaml.RNode) framework.Results {
+	outcome, err := transform.Apply(t, cfg)
+	if err != nil {
+		r := result(framework.Error, ref(t), "", err.Error())
+		rl.Results = append(rl.Results, r)
+		return framework.Results{r}
+	}
+	for _, obj := range generated {
+		if generate.IsStartupConfigMap(obj, t.GetName()) {
+			// The start-up ConfigMap of an earlier render (kpt's in-place packages) goes.
+			rl.Items = slices.DeleteFunc(rl.Items, func(item *yaml.RNode) bool {
+				return item.GetNamespace() == obj.GetNamespace() && item.GetName() != obj.GetName() && generate.IsStartupConfigMap(item, t.GetName())
+			})
+		}
+		var added bool
+		if rl.Items, added = upsert(rl.Items, obj); added {
+			outcome.Changes = append(outcome.Changes, "generated "+obj.GetKind()+" "+qualifiedName(obj))
+		}
+	}
+	for _, w := range outcome.Warnings {
+		rl.Results = append(rl.Results, result(framework.Warning, ref(t), w.Path, w.Message))
+	}
+	var served []string
+	for _, pc := range cfg.Providers {
+		served = append(served, pc.Provider.Name+" model "+pc.Model)
+	}
+	msg := fmt.Sprintf("configured for %s: nothing to change", strings.Join(served, ", "))
+	if len(outcome.Changes) > 0 {
+		msg = fmt.Sprintf("configured for %s: %s", strings.Join(served, ", "), strings.Join(outcome.Changes, "; "))
+	}
+	rl.Results = append(rl.Results, result(framework.Info, ref(t), "", msg))
 	return nil
 }
 

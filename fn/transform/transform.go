@@ -182,37 +182,9 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		}
 	}
 	root := isvc.YNode()
-	name := isvc.GetName()
 
-	// Labels and the legacy tiers annotation.
-	meta, err := mapAt(root, "metadata", "metadata")
-	if err != nil {
+	if err := applyMetadata(isvc, cfg, changed, &out); err != nil {
 		return out, err
-	}
-	labels, err := mapAt(meta, "labels", "metadata.labels")
-	if err != nil {
-		return out, err
-	}
-	first := cfg.Providers[0].Provider.Name
-	changed(setString(labels, ProviderLabel, first), "label %s=%s", ProviderLabel, first)
-	changed(setString(labels, InstanceLabel, name), "label %s=%s", InstanceLabel, name)
-	if len(labels.Content) == 0 {
-		removeField(meta, "labels")
-	}
-	if cfg.SetTiers {
-		annotations, err := mapAt(meta, "annotations", "metadata.annotations")
-		if err != nil {
-			return out, err
-		}
-		if existing, ok := stringValue(annotations, TiersAnnotation); !ok || !sameTiers(existing, cfg.Tiers) {
-			// spec.tiers owns the annotation: replace a different value (a re-render after
-			// spec.tiers changed, in kpt's in-place packages), and say so.
-			if ok {
-				out.Warnings = append(out.Warnings, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
-			}
-			setString(annotations, TiersAnnotation, tiersJSON(cfg.Tiers))
-			changed(true, "annotation %s=%s", TiersAnnotation, tiersJSON(cfg.Tiers))
-		}
 	}
 
 	spec, err := mapAt(root, "spec", "spec")
@@ -285,6 +257,42 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		out.Warnings = append(out.Warnings, Finding{Path: "metadata.namespace", Message: fmt.Sprintf("is not set, so the model does not answer to publishers/<namespace>/models/%s, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)", cfg.Model())})
 	}
 	return out, nil
+}
+
+// applyMetadata sets the labels and the legacy tiers annotation.
+func applyMetadata(isvc *yaml.RNode, cfg *config.Config, changed func(bool, string, ...any), out *Outcome) error {
+	name := isvc.GetName()
+	meta, err := mapAt(isvc.YNode(), "metadata", "metadata")
+	if err != nil {
+		return err
+	}
+	labels, err := mapAt(meta, "labels", "metadata.labels")
+	if err != nil {
+		return err
+	}
+	first := cfg.Providers[0].Provider.Name
+	changed(setString(labels, ProviderLabel, first), "label %s=%s", ProviderLabel, first)
+	changed(setString(labels, InstanceLabel, name), "label %s=%s", InstanceLabel, name)
+	if len(labels.Content) == 0 {
+		removeField(meta, "labels")
+	}
+	if !cfg.SetTiers {
+		return nil
+	}
+	annotations, err := mapAt(meta, "annotations", "metadata.annotations")
+	if err != nil {
+		return err
+	}
+	if existing, ok := stringValue(annotations, TiersAnnotation); !ok || !sameTiers(existing, cfg.Tiers) {
+		// spec.tiers owns the annotation: replace a different value (a re-render after
+		// spec.tiers changed, in kpt's in-place packages), and say so.
+		if ok {
+			out.Warnings = append(out.Warnings, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
+		}
+		setString(annotations, TiersAnnotation, tiersJSON(cfg.Tiers))
+		changed(true, "annotation %s=%s", TiersAnnotation, tiersJSON(cfg.Tiers))
+	}
+	return nil
 }
 
 // applyMain makes the main container a Llama Stack server for cfg.
