@@ -185,7 +185,7 @@ func TestKustomizeReportsFunctionErrors(t *testing.T) {
 	out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(dir, "deploy", "overlays", "gemini"))
 	require.Error(t, err)
 	require.Empty(t, out)
-	require.Contains(t, stderr, `llamastack-integration: error: LlamastackIntegration gemini: spec.provider: unknown provider "gemni" (did you mean "gemini"?); valid providers: anthropic, azure, bedrock, cerebras, fireworks, gemini, groq, nvidia, ollama, openai, sambanova, together, vertexai, vllm`+"\n")
+	require.Contains(t, stderr, `llamastack-integration: error: LlamastackIntegration gemini: spec.provider: unknown provider "gemni" (did you mean "gemini"?); valid providers: anthropic, azure, bedrock, cerebras, fireworks, gemini, groq, meta, nvidia, ollama, openai, sambanova, together, vertexai, vllm`+"\n")
 	require.Equal(t, 1, strings.Count(stderr, "unknown provider"), "the error is printed once")
 }
 

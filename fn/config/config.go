@@ -489,6 +489,10 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		}
 		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
 	}
+	if !provider.OnLine(line) {
+		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
+			provider.Name, strings.Join(provider.Lines, ", "), line, strings.Join(provider.Lines, ", "))}}, nil
+	}
 	provider = provider.ForLine(line)
 	pc := ProviderConfig{Provider: provider, Model: or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
 

@@ -160,6 +160,7 @@ func TestProblems(t *testing.T) {
 		{"unknown KServe release", "provider: openai\n  kserveVersion: v0.15", []Problem{{"spec.kserveVersion", `"v0.15" is not a KServe release this function knows; use one of v0.16, v0.17, v0.18, v0.19, v0.20 (the first with LLMInferenceService is v0.16)`}}},
 		{"plain HTTP where KServe routes HTTPS", "provider: openai\n  kserveVersion: v0.17\n  tls: false", []Problem{{"spec.tls", "is false, but KServe v0.17 always routes HTTPS to the workload (its Service's appProtocol is https); remove tls"}}},
 		{"no download switch on v0.16", "provider: openai\n  kserveVersion: v0.16\n  skipModelDownload: true", []Problem{{"spec.skipModelDownload", "KServe v0.16 has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)"}}},
+		{"provider of the other line", "provider: meta\n  model: m\n  imageLine: llama-stack", []Problem{{"spec.provider", "meta is a provider of the ogx line only, and the image is of the llama-stack line; use an image of the ogx line (spec.image)"}}},
 		{"unknown line", "provider: openai\n  imageLine: llama", []Problem{{"spec.imageLine", `"llama" is not a server line; use one of llama-stack, ogx`}}},
 		{"root user", "provider: openai\n  runAsUser: 0", []Problem{{"spec.runAsUser", "is 0; give a non-root UID from 1 to 2147483647, for example 1001"}}},
 		{"setting of the other line", "provider: bedrock\n  image: docker.io/llamastack/distribution-starter:0.3.5\n  settings: {AWS_ROLE_ARN: arn}", []Problem{{"spec.settings.AWS_ROLE_ARN", "is not a setting of bedrock; valid settings: AWS_DEFAULT_REGION"}}},
@@ -227,7 +228,7 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
-const allProviders = "anthropic, azure, bedrock, cerebras, fireworks, gemini, groq, nvidia, ollama, openai, sambanova, together, vertexai, vllm"
+const allProviders = "anthropic, azure, bedrock, cerebras, fireworks, gemini, groq, meta, nvidia, ollama, openai, sambanova, together, vertexai, vllm"
 
 func repeat(s string, n int) string {
 	out := ""

@@ -47,7 +47,7 @@ func MarkdownTable() string {
 		if p.DefaultModel == "" {
 			model = "required"
 		}
-		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s |\n", p.Name, p.DisplayName, strings.Join(creds, ", "), strings.Join(settings, ", "), model)
+		fmt.Fprintf(&b, "| %s (%s)%s | %s | %s | %s |\n", p.Name, p.DisplayName, linesNote(p.Lines), strings.Join(creds, ", "), strings.Join(settings, ", "), model)
 	}
 	return b.String()
 }

@@ -77,6 +77,9 @@ type Provider struct {
 	DefaultModel string
 	// KnownModels are models known to be served; others are accepted with a warning.
 	KnownModels []string
+	// Lines are the server lines whose starter distribution has the provider; empty means
+	// every line.
+	Lines []string
 }
 
 // registry is the table. Keep it sorted by Name.
@@ -155,6 +158,13 @@ var registry = []Provider{
 		KnownModels:  []string{"llama-3.1-8b-instant", "llama-3.3-70b-versatile", "meta-llama/llama-4-scout-17b-16e-instruct"},
 	},
 	{
+		// OGX's starter added it (src/ogx/distributions/starter/config.yaml remote::meta,
+		// base_url https://api.meta.ai/v1); it lists no default model.
+		Name: "meta", DisplayName: "Meta Llama API",
+		Secrets: []SecretEnv{{Env: "META_API_KEY", Key: "api-key"}},
+		Lines:   []string{"ogx"},
+	},
+	{
 		Name: "nvidia", DisplayName: "NVIDIA NIM",
 		Secrets:      []SecretEnv{{Env: "NVIDIA_API_KEY", Key: "api-key"}},
 		Settings:     []Setting{{Env: "NVIDIA_BASE_URL", Kind: URL, Suffix: "/v1", Lines: []string{"ogx"}}, {Env: "NVIDIA_BASE_URL", Kind: URL, Lines: []string{"llama-stack"}}},
@@ -224,6 +234,11 @@ func (p Provider) ForLine(line string) Provider {
 	p.Secrets = slices.DeleteFunc(slices.Clone(p.Secrets), func(s SecretEnv) bool { return !onLine(s.Lines) })
 	p.Settings = slices.DeleteFunc(slices.Clone(p.Settings), func(s Setting) bool { return !onLine(s.Lines) })
 	return p
+}
+
+// OnLine reports whether the line's starter distribution has the provider.
+func (p Provider) OnLine(line string) bool {
+	return len(p.Lines) == 0 || slices.Contains(p.Lines, line)
 }
 
 // Lookup returns the provider registered under name.

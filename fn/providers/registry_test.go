@@ -81,10 +81,15 @@ func TestStarterDistributionProviders(t *testing.T) {
 		"ollama":    {settings: []string{"OLLAMA_URL"}, required: []string{"OLLAMA_URL"}},
 	}
 	ogx := maps.Clone(common)
+	ogx["meta"] = row{secrets: []string{"META_API_KEY"}}
 	ogx["bedrock"] = row{secrets: []string{"AWS_BEDROCK_BEARER_TOKEN"}, settings: []string{"AWS_DEFAULT_REGION", "AWS_ROLE_ARN"}}
 	ogx["gemini"] = row{secrets: []string{"GEMINI_API_KEY"}, settings: []string{"GEMINI_AI_PROJECT"}}
-	require.Len(t, registry, len(common))
+	require.Len(t, registry, len(ogx))
 	for line, want := range map[string]map[string]row{"llama-stack": common, "ogx": ogx} {
+		for _, p := range registry {
+			_, listed := want[p.Name]
+			require.Equal(t, listed, p.OnLine(line), "%s on %s", p.Name, line)
+		}
 		for name, w := range want {
 			p, ok := Lookup(name)
 			require.True(t, ok, name)
