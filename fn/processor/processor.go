@@ -126,7 +126,10 @@ func apply(rl *framework.ResourceList, t *yaml.RNode, cfg *config.Config, genera
 		rl.Results = append(rl.Results, r)
 		return framework.Results{r}
 	}
+	// kubectl reads YAML 1.1: a string such as "on" must come out quoted in every mode.
+	yamlnode.QuoteAmbiguous(t.YNode())
 	for _, obj := range generated {
+		yamlnode.QuoteAmbiguous(obj.YNode())
 		if generate.IsStartupConfigMap(obj, t.GetName()) {
 			// The start-up ConfigMap of an earlier render (kpt's in-place packages) goes.
 			rl.Items = slices.DeleteFunc(rl.Items, func(item *yaml.RNode) bool {
