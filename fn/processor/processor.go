@@ -73,6 +73,15 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		rl.Results = append(rl.Results, malformed...)
 		return malformed
 	}
+	for _, item := range rl.Items {
+		for _, path := range yamlnode.DuplicateKeys(item.YNode()) {
+			malformed = append(malformed, result(framework.Error, ref(item), path, "is set twice in this object; kubectl keeps only the last one, so an edit to the first would be lost: keep one"))
+		}
+	}
+	if len(malformed) > 0 {
+		rl.Results = append(rl.Results, malformed...)
+		return malformed
+	}
 
 	targets, path, err := selectTargets(rl.Items, cfg)
 	if err != nil {

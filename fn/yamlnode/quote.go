@@ -1,6 +1,7 @@
 package yamlnode
 
 import (
+	"fmt"
 	"regexp"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -34,4 +35,41 @@ func QuoteAmbiguous(n *yaml.Node) {
 	for _, c := range n.Content {
 		QuoteAmbiguous(c)
 	}
+}
+
+// DuplicateKeys returns the path of every mapping key that n holds twice. YAML forbids it,
+// yet parsers keep both; kubectl keeps the last, so an edit to the first would vanish.
+func DuplicateKeys(n *yaml.Node) []string {
+	var paths []string
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			seen := map[string]bool{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				child := key
+				if path != "" {
+					child = path + "." + key
+				}
+				if seen[key] {
+					paths = append(paths, child)
+				}
+				seen[key] = true
+				walk(n.Content[i+1], child)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		}
+	}
+	if n != nil {
+		walk(n, "")
+	}
+	return paths
 }
