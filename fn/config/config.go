@@ -588,6 +588,25 @@ func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *Pr
 	return errs
 }
 
+// checkURL checks an http(s) URL setting: a scheme, a host, a port from 1 to 65535 (IPv6
+// literals in brackets), and no user information, which would put a password in the manifest
+// in plain text; that one is never echoed.
+func checkURL(value string) string {
+	u, err := url.Parse(value)
+	switch {
+	case err == nil && u.User != nil:
+		u.User = nil
+		return fmt.Sprintf("carries a user name or password (https://user:password@host); never put credentials in the spec: remove them (%s) and put the key in the Secret named by apiKeySecret", truncate(u.String()))
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		return fmt.Sprintf("%q is not an http(s) URL; give one such as https://example.com/v1", truncate(value))
+	case u.Port() != "":
+		if port, err := strconv.Atoi(u.Port()); err != nil || port < 1 || port > 65535 {
+			return fmt.Sprintf("%q has the port %s; use a port from 1 to 65535", truncate(value), u.Port())
+		}
+	}
+	return ""
+}
+
 // checkSetting checks a setting's value by its kind and returns a problem, or "".
 func checkSetting(s providers.Setting, value string) string {
 	switch {
@@ -598,10 +617,7 @@ func checkSetting(s providers.Setting, value string) string {
 	}
 	switch s.Kind {
 	case providers.URL:
-		u, err := url.Parse(value)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Sprintf("%q is not an http(s) URL; give one such as https://example.com/v1", truncate(value))
-		}
+		return checkURL(value)
 	case providers.Bool:
 		if value != "true" && value != "false" {
 			return fmt.Sprintf("must be \"true\" or \"false\", not %q", truncate(value))

@@ -136,6 +136,9 @@ func TestProblems(t *testing.T) {
 			{"spec.settings.OLAMA_URL", `is not a setting of ollama (did you mean "OLLAMA_URL"?); valid settings: OLLAMA_URL`},
 			{"spec.settings.OLLAMA_URL", "is required for ollama; set it under settings"}}},
 		{"url setting", "provider: ollama\n  settings: {OLLAMA_URL: 'ollama:11434'}", []Problem{{"spec.settings.OLLAMA_URL", `"ollama:11434" is not an http(s) URL; give one such as https://example.com/v1`}}},
+		{"url with a password", "provider: ollama\n  settings: {OLLAMA_URL: 'http://admin:s3cret-canary@ollama:11434/v1'}", []Problem{{"spec.settings.OLLAMA_URL", "carries a user name or password (https://user:password@host); never put credentials in the spec: remove them (http://ollama:11434/v1) and put the key in the Secret named by apiKeySecret"}}},
+		{"url port out of range", "provider: ollama\n  settings: {OLLAMA_URL: 'http://ollama:65536/v1'}", []Problem{{"spec.settings.OLLAMA_URL", `"http://ollama:65536/v1" has the port 65536; use a port from 1 to 65535`}}},
+		{"url without a host", "provider: ollama\n  settings: {OLLAMA_URL: 'http://:8080/v1'}", []Problem{{"spec.settings.OLLAMA_URL", `"http://:8080/v1" is not an http(s) URL; give one such as https://example.com/v1`}}},
 		{"int setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_MAX_TOKENS: '0'}", []Problem{{"spec.settings.VLLM_MAX_TOKENS", `must be a positive whole number, not "0"`}}},
 		{"model required", "provider: vllm\n  settings: {VLLM_URL: 'http://v:8000'}", []Problem{{"spec.model", "is required for vllm, which serves whatever model its server runs; give that model's name"}}},
 		{"no secret for ollama", "provider: ollama\n  apiKeySecret: {name: x}\n  settings: {OLLAMA_URL: 'http://o:11434'}", []Problem{{"spec.apiKeySecret", "ollama reads no credentials; remove apiKeySecret"}}},
@@ -195,6 +198,8 @@ func TestLines(t *testing.T) {
 	require.Equal(t, "llama-stack", legacy.Line.Name)
 	require.True(t, legacy.LineFromImage)
 	require.Equal(t, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_BEARER_TOKEN_BEDROCK"}, legacy.Providers[0].Provider.SecretEnvNames())
+	_, errs, _ = load(t, header+"spec:\n  provider: ollama\n  settings: {OLLAMA_URL: 'http://[fd00::1]:11434/v1'}\n")
+	require.Empty(t, errs, "an IPv6 literal is a host")
 	same, _, _ := cfg.WithLine("ogx")
 	require.Same(t, cfg, same)
 
