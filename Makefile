@@ -21,9 +21,11 @@ $(FUNCTION): $(shell find fn -type f -not -name '*_test.go' -not -path '*/testda
 $(KUSTOMIZE): go.mod go.sum
 	$(GO) build -o $@ sigs.k8s.io/kustomize/kustomize/v5
 
-## render: render deploy/overlays/$(OVERLAY) (default gemini) with the function
-render: build
-	$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec deploy/overlays/$(OVERLAY)
+## render: render deploy/overlays/$(OVERLAY) (default gemini) with the function; stdout is
+## only YAML (the build's lines go to stderr), so it pipes into kubectl apply -f -
+render:
+	@$(MAKE) --no-print-directory build >&2
+	@$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec deploy/overlays/$(OVERLAY)
 
 ## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt,
 ## conformance against a real kube-apiserver and KServe's own controller, and Argo CD's own

@@ -321,3 +321,11 @@ func golden(t *testing.T, path, actual string) {
 	}
 	require.Equal(t, readFile(t, path), actual, "golden file %s differs; rerun with -update and review the diff", path)
 }
+
+// TestMakeRenderIsYAML: make render's stdout is exactly the overlay's rendering, so that it
+// pipes into kubectl apply -f -, even when it rebuilds the function first.
+func TestMakeRenderIsYAML(t *testing.T) {
+	out, stderr, err := run(t, root, "make", "render", "OVERLAY=openai")
+	require.NoError(t, err, stderr)
+	require.Equal(t, readFile(t, filepath.Join(root, "testdata", "e2e", "openai.yaml")), out)
+}
