@@ -82,6 +82,7 @@ functionConfig:
 
 	installed, err := exec.Command(chroot, "--userspec=65534:65534", rootfs, "/llamastack-integration", "install", "/tools").CombinedOutput()
 	require.NoError(t, err, string(installed))
+	require.Regexp(t, `^llamastack-integration: installed llamastack-integration \S+ as /tools/llamastack-integration\n$`, string(installed), "install says what it installed and where")
 	version, err := exec.Command(filepath.Join(tools, "llamastack-integration"), "--version").Output()
 	require.NoError(t, err)
 	require.Contains(t, string(version), "llamastack-integration ")

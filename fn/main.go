@@ -60,6 +60,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 				fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
 				return 1
 			}
+			fmt.Fprintf(stderr, "%s: installed %s %s as %s\n", name, name, version, filepath.Join(args[1], name))
 			return 0
 		case "--version", "version":
 			fmt.Fprintf(stdout, "%s %s\n", name, version)
