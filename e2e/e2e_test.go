@@ -329,3 +329,23 @@ func TestMakeRenderIsYAML(t *testing.T) {
 	require.NoError(t, err, stderr)
 	require.Equal(t, readFile(t, filepath.Join(root, "testdata", "e2e", "openai.yaml")), out)
 }
+
+// TestKubectlKustomizeCannotRunTheFunction pins the errors the README quotes for users who
+// try kubectl's built-in kustomize.
+func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Skip("kubectl is not on PATH")
+	}
+	readme := readFile(t, filepath.Join(root, "README.md"))
+	_, stderr, err := run(t, root, "kubectl", "kustomize", "--enable-alpha-plugins", "--enable-exec", "deploy/overlays/openai")
+	require.Error(t, err)
+	require.Contains(t, stderr, "unknown flag: --enable-exec")
+	require.Contains(t, readme, "`Error: unknown flag: --enable-exec`")
+	_, stderr, err = run(t, root, "kubectl", "kustomize", "deploy/overlays/openai")
+	require.Error(t, err)
+	require.Contains(t, stderr, "external plugins disabled; unable to load external plugin 'LlamastackIntegration'")
+	require.Contains(t, readme, "`error: external plugins disabled; unable to load external plugin 'LlamastackIntegration'`")
+	_, stderr, err = run(t, root, kustomize, "build", "deploy/overlays/openai")
+	require.Error(t, err)
+	require.Contains(t, readme, "`"+strings.TrimSpace(stderr)+"`", "the README quotes kustomize's error without --enable-alpha-plugins")
+}
