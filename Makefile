@@ -1,6 +1,8 @@
 # llamastack-integration: build, render and test. Needs only Go; everything else (the pinned
 # kustomize CLI, the module's dependencies) comes through the Go module proxy.
 SHELL := /bin/bash
+# make render's stdout is YAML only, also when make runs inside make.
+MAKEFLAGS += --no-print-directory
 GO ?= go
 BIN := bin
 FUNCTION := $(BIN)/llamastack-integration

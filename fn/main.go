@@ -41,7 +41,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 
-	if len(args) > 0 {
+	if len(args) > 0 && args[0] == "--" {
+		// Everything after -- is CONFIG [INPUT...], even a file named like a subcommand.
+		args = args[1:]
+	} else if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "help":
 			fmt.Fprint(stdout, usage())

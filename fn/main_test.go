@@ -168,3 +168,25 @@ func TestCatalogue(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, errorCases, 30, "the bad-input catalogue has at least 30 cases")
 }
+
+// TestConfigNamedLikeASubcommand: after --, a functionConfig file named version (or help,
+// install, schema) is read as the functionConfig.
+func TestConfigNamedLikeASubcommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, sub := range []string{"version", "help", "schema"} {
+		path := filepath.Join(dir, sub)
+		require.NoError(t, os.WriteFile(path, []byte(config), 0o644))
+		var stdout, stderr bytes.Buffer
+		in := "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: llamastack, namespace: llm}\n"
+		require.Equal(t, 0, run([]string{"--", path, "-"}, strings.NewReader(in), &stdout, &stderr), stderr.String())
+		require.Contains(t, stdout.String(), "kind: LLMInferenceService", sub)
+	}
+}
+
+// TestHelpShowsAnExampleAndExitCodes: --help shows a runnable example and the exit codes.
+func TestHelpShowsAnExampleAndExitCodes(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"--help"}, strings.NewReader(""), &stdout, &stderr))
+	require.Contains(t, stdout.String(), "Example (standalone)")
+	require.Contains(t, stdout.String(), "Exit codes: 0 success")
+}

@@ -565,7 +565,7 @@ func applyProvider(template, main *yaml.Node, pc config.ProviderConfig, changed 
 }
 
 // warnForeignCredentials flags credentials of providers that are not configured: the
-// starter distribution would enable those providers too, and a missing Secret stops the pod.
+// start-up does not serve those providers, and a missing Secret stops the pod.
 func warnForeignCredentials(main *yaml.Node, cfg *config.Config, out *Outcome) {
 	configured := map[string]bool{}
 	var names []string
@@ -580,8 +580,8 @@ func warnForeignCredentials(main *yaml.Node, cfg *config.Config, out *Outcome) {
 	for _, e := range env.Content {
 		name, _ := stringValue(e, "name")
 		if other, ok := providers.BySecretEnv(name); ok && !configured[other.Name] {
-			out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: fmt.Sprintf("is %s's credential, but this service is configured for %s: the starter distribution enables %s too, and the pod does not start while its Secret is missing; remove it from the base unless you mean to serve both",
-				other.DisplayName, strings.Join(names, ", "), other.DisplayName)})
+			out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: fmt.Sprintf("is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
+				other.DisplayName, strings.Join(names, ", "), other.DisplayName, other.Name)})
 		}
 	}
 }

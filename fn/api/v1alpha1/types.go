@@ -65,8 +65,8 @@ type Spec struct {
 	// +optional
 	Settings map[string]string `json:"settings,omitempty" yaml:"settings,omitempty"`
 
-	// Providers serves several providers from one Llama Stack: the starter distribution
-	// enables each provider whose credentials are present. spec.model.name is the first
+	// Providers serves several providers from one Llama Stack, each provider's model under its
+	// own names; only these providers' inference is enabled. spec.model.name is the first
 	// provider's model. An alternative to provider, model, apiKeySecret and settings.
 	// +optional
 	Providers []ProviderSpec `json:"providers,omitempty" yaml:"providers,omitempty"`
