@@ -349,3 +349,18 @@ func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, readme, "`"+strings.TrimSpace(stderr)+"`", "the README quotes kustomize's error without --enable-alpha-plugins")
 }
+
+// TestKptfileCommentWorks runs the command the Kptfile's comment gives, from the repository
+// root, in a copy of the package.
+func TestKptfileCommentWorks(t *testing.T) {
+	if _, err := exec.LookPath("kpt"); err != nil {
+		t.Skip("kpt is not on PATH")
+	}
+	pkg := copyPackage(t)
+	comment := regexp.MustCompile(`(?m)^#   (cd examples/kpt-package && kpt fn render --allow-exec \.)$`).FindStringSubmatch(readFile(t, filepath.Join(pkg, "Kptfile")))
+	require.NotNil(t, comment, "the Kptfile's comment gives the command")
+	repo := filepath.Dir(filepath.Dir(pkg))
+	_, stderr, err := run(t, repo, "bash", "-c", comment[1])
+	require.NoError(t, err, stderr)
+	require.Contains(t, readFile(t, filepath.Join(pkg, "llminferenceservice.yaml")), "name: OPENAI_API_KEY")
+}
