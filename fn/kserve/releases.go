@@ -1,7 +1,7 @@
 // Package kserve holds what the function must know of each KServe release line that serves
 // LLMInferenceService: one row per minor release, read from that release's source
 // (github.com/kserve/kserve at the tag). The conformance suite runs the real controller of
-// the releases marked Verified.
+// v0.16 and v0.20 (conformance/controller_test.go).
 package kserve
 
 import (
@@ -23,17 +23,15 @@ type Release struct {
 	// ingress.enableLLMInferenceServiceTLS (the preset's probe scheme and the workload
 	// Service's appProtocol). Before, the workload Service is always "https".
 	TLSFollowsCluster bool
-	// Verified: make test runs this release's own controller on every overlay.
-	Verified bool
 }
 
 // releases is the table, oldest first. v0.16 is the first release with LLMInferenceService.
 var releases = []Release{
-	{Version: "v0.16", Verified: true},
+	{Version: "v0.16"},
 	{Version: "v0.17", StorageInitializerField: true, GatewayRefsWithRoute: true},
 	{Version: "v0.18", StorageInitializerField: true, GatewayRefsWithRoute: true, TLSFollowsCluster: true},
 	{Version: "v0.19", StorageInitializerField: true, GatewayRefsWithRoute: true, TLSFollowsCluster: true},
-	{Version: "v0.20", StorageInitializerField: true, GatewayRefsWithRoute: true, TLSFollowsCluster: true, Verified: true},
+	{Version: "v0.20", StorageInitializerField: true, GatewayRefsWithRoute: true, TLSFollowsCluster: true},
 }
 
 // Default is the release the output is for unless spec.kserveVersion says otherwise.

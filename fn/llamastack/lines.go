@@ -58,9 +58,6 @@ var lines = []Line{
 type Image struct {
 	Repository string
 	Line       string
-	// RunsAsRoot: the image declares no non-root USER, so on vanilla Kubernetes a pod with
-	// runAsNonRoot needs spec.runAsUser.
-	RunsAsRoot bool
 }
 
 var images = []Image{
