@@ -8,7 +8,9 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -376,12 +378,22 @@ func Describe(r *framework.Result) string {
 		if r.ResourceRef.Namespace != "" {
 			name = r.ResourceRef.Namespace + "/" + name
 		}
-		parts = append(parts, strings.TrimSpace(r.ResourceRef.Kind+" "+name))
+		parts = append(parts, strings.TrimSpace(printable(r.ResourceRef.Kind)+" "+printable(name)))
 	case r.Severity == framework.Error:
 		parts = append(parts, v1alpha1.Kind)
 	}
 	if r.Field != nil && r.Field.Path != "" {
-		parts = append(parts, r.Field.Path)
+		parts = append(parts, printable(r.Field.Path))
 	}
 	return strings.Join(append(parts, r.Message), ": ")
+}
+
+// printable quotes s, Go-style, when it holds a character a terminal would not show as
+// itself (control, bidi and zero-width characters), so that a message cannot hide or reorder
+// what it names.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }

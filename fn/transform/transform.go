@@ -6,6 +6,7 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -74,6 +75,9 @@ type Outcome struct {
 
 // Check finds what would stop Apply on isvc, without changing it.
 func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
+	if f := checkName(isvc.GetName()); f != nil {
+		return []Finding{*f}
+	}
 	var errs []Finding
 	root := isvc.YNode()
 	spec := field(root, "spec")
@@ -171,6 +175,24 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 		}
 	}
 	return errs
+}
+
+// serviceName is what Kubernetes accepts as an object's name (a DNS subdomain).
+var serviceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+// checkName checks the service's final name (after kustomize's namePrefix and nameSuffix):
+// the function writes it as the value of the label app.kubernetes.io/instance, at most 63
+// characters, and into the names of the objects it generates.
+func checkName(name string) *Finding {
+	switch {
+	case name == "":
+		return &Finding{Path: "metadata.name", Message: "is missing; every LLMInferenceService needs a name"}
+	case !serviceName.MatchString(name):
+		return &Finding{Path: "metadata.name", Message: fmt.Sprintf("%q is not a valid name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", yamlnode.Truncate(name))}
+	case len(name) > 63:
+		return &Finding{Path: "metadata.name", Message: fmt.Sprintf("is %d characters (with kustomize's namePrefix and nameSuffix), but the function writes it as the value of the label %s, at most 63: shorten the name or the prefix", len(name), InstanceLabel)}
+	}
+	return nil
 }
 
 // Apply changes isvc for cfg. Call it only when Check found nothing.
