@@ -77,6 +77,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 
 	rw := &kio.ByteReadWriter{Reader: stdin, KeepReaderAnnotations: true}
 	standalone := len(args) > 0
+	if !standalone {
+		input, err := io.ReadAll(stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: error: cannot read the input: %v\n", name, err)
+			return 1
+		}
+		if problem := resourceListFraming(input); problem != "" {
+			fmt.Fprintf(stderr, "%s: error: %s\n", name, problem)
+			return 1
+		}
+		rw.Reader = bytes.NewReader(input)
+	}
 	if standalone {
 		// Standalone form: CONFIG [INPUT...]; output is the plain resources, like kubectl's input.
 		fc, err := readFunctionConfig(args[0])
@@ -175,11 +187,28 @@ func readFunctionConfig(path string) (*yaml.RNode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the functionConfig: %w", err)
 	}
-	fc, err := yaml.Parse(string(b))
+	docs, err := kio.FromBytes(b)
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse the functionConfig %s: %s", path, oneLine(err.Error()))
 	}
-	return fc, nil
+	switch len(docs) {
+	case 0:
+		return nil, fmt.Errorf("the functionConfig file %s holds no document; give one %s", path, v1alpha1.Kind)
+	case 1:
+		// Empty documents (a leading ---) are not counted.
+		return docs[0], nil
+	}
+	return nil, fmt.Errorf("the functionConfig file %s holds %d documents; give exactly one %s (resources go after it on the command line)", path, len(docs), v1alpha1.Kind)
+}
+
+// resourceListFraming says what is wrong when a ResourceList is followed by more documents,
+// which kustomize and kpt never send and which would otherwise be read as plain resources.
+func resourceListFraming(input []byte) string {
+	docs, err := kio.FromBytes(input)
+	if err != nil || len(docs) < 2 || docs[0].GetKind() != "ResourceList" {
+		return ""
+	}
+	return fmt.Sprintf("the input is a ResourceList followed by %d more document(s); send one ResourceList (put every resource under its items), or resources alone with a functionConfig file: %s CONFIG [INPUT...]", len(docs)-1, name)
 }
 
 // readError turns kyaml's read error into one line without its internal prefixes.

@@ -190,3 +190,40 @@ func TestHelpShowsAnExampleAndExitCodes(t *testing.T) {
 	require.Contains(t, stdout.String(), "Example (standalone)")
 	require.Contains(t, stdout.String(), "Exit codes: 0 success")
 }
+
+// TestInputFraming: every framing mistake gets an error that says what is wrong, never a
+// misleading one, and stdout stays empty.
+func TestInputFraming(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+		return path
+	}
+	base := write("base.yaml", "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: llamastack, namespace: llm}\n")
+	for _, tc := range []struct {
+		name, stdin, stderr string
+		args                []string
+		code                int
+	}{
+		{name: "config with an empty first document", args: []string{write("leading.yaml", "---\n"+config), base}, code: 0},
+		{name: "config with two documents", args: []string{write("two.yaml", config+"---\n"+config), base}, code: 1,
+			stderr: "holds 2 documents; give exactly one LlamastackIntegration (resources go after it on the command line)"},
+		{name: "empty config", args: []string{write("empty.yaml", "---\n"), base}, code: 1, stderr: "holds no document; give one LlamastackIntegration"},
+		{name: "a ResourceList followed by more documents", stdin: "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n" + indent(config) + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+			code: 1, stderr: "the input is a ResourceList followed by 1 more document(s); send one ResourceList"},
+		{name: "a kubectl List in standalone mode", args: []string{write("fn.yaml", config), write("list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: serving.kserve.io/v1alpha1\n  kind: LLMInferenceService\n  metadata: {name: llamastack, namespace: llm}\n")}, code: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, tc.code, run(tc.args, strings.NewReader(tc.stdin), &stdout, &stderr), stderr.String())
+			if tc.code != 0 {
+				require.Empty(t, stdout.String())
+				require.Contains(t, stderr.String(), tc.stderr)
+				require.Equal(t, 1, strings.Count(stderr.String(), "\n"), "one line: %s", stderr.String())
+			} else {
+				require.Contains(t, stdout.String(), "name: GEMINI_API_KEY")
+			}
+		})
+	}
+}

@@ -62,6 +62,8 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		return failed
 	}
 
+	rl.Items = expandLists(rl.Items)
+
 	// kyaml's metadata accessors panic on some malformed objects; refuse those first.
 	var malformed framework.Results
 	for i, item := range rl.Items {
@@ -165,6 +167,25 @@ func apply(rl *framework.ResourceList, t *yaml.RNode, cfg *config.Config, genera
 	}
 	rl.Results = append(rl.Results, result(framework.Info, ref(t), "", msg))
 	return nil
+}
+
+// expandLists replaces each v1 List (what kubectl get -o yaml writes) by its items, so that
+// its LLMInferenceServices are configured like any other.
+func expandLists(items []*yaml.RNode) []*yaml.RNode {
+	var out []*yaml.RNode
+	for _, item := range items {
+		kind := yamlnode.Field(item.YNode(), "kind")
+		apiVersion := yamlnode.Field(item.YNode(), "apiVersion")
+		list := yamlnode.Field(item.YNode(), "items")
+		if kind == nil || kind.Value != "List" || apiVersion == nil || apiVersion.Value != "v1" || list == nil || list.Kind != yaml.SequenceNode {
+			out = append(out, item)
+			continue
+		}
+		for _, element := range list.Content {
+			out = append(out, yaml.NewRNode(element))
+		}
+	}
+	return out
 }
 
 // lineConfigs gives each target the config of its server line: a target runs on the line
