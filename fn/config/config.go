@@ -717,6 +717,9 @@ func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []Proble
 	switch {
 	case value == "":
 		return []Problem{{Path: path, Message: fmt.Sprintf("must not be empty; give a %s name", what)}}
+	case !re.MatchString(value) && LooksLikeCredential(value):
+		// Never repeat it: it may be a key pasted into the wrong field.
+		return []Problem{{Path: path, Message: fmt.Sprintf("is not a valid %s name, and it looks like a credential (%d characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared", what, len(value))}}
 	case len(value) > maxLen:
 		return []Problem{{Path: path, Message: fmt.Sprintf("%q is %d characters; a %s name is a %s of at most %d", truncate(value), len(value), what, kind, maxLen)}}
 	case !re.MatchString(value):
@@ -724,6 +727,34 @@ func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []Proble
 			truncate(value), what, kind, map[bool]string{true: " and '.'", false: ""}[re == dnsSubdomain])}}
 	}
 	return nil
+}
+
+// credentialPrefixes start the API keys of common providers (OpenAI sk-, Google AIza, Groq
+// gsk_, NVIDIA nvapi-, AWS AKIA, Hugging Face hf_, GitHub ghp_, xAI xai-).
+var credentialPrefixes = []string{"sk-", "sk_", "AIza", "gsk_", "nvapi-", "AKIA", "hf_", "ghp_", "xai-"}
+
+// LooksLikeCredential reports whether s looks like an API key: a known provider prefix, or a
+// long token that mixes upper case, lower case and digits.
+func LooksLikeCredential(s string) bool {
+	for _, prefix := range credentialPrefixes {
+		if strings.HasPrefix(s, prefix) && len(s) >= len(prefix)+12 {
+			return true
+		}
+	}
+	var upper, lower, digit bool
+	for _, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == ' ' || r == '\t':
+			return false
+		}
+	}
+	return len(s) >= 24 && upper && lower && digit
 }
 
 // UnpinnedImage reports whether an image reference has no digest and no tag, or :latest.

@@ -167,6 +167,7 @@ func TestProblems(t *testing.T) {
 		{"unknown line", "provider: openai\n  imageLine: llama", []Problem{{"spec.imageLine", `"llama" is not a server line; use one of llama-stack, ogx`}}},
 		{"root user", "provider: openai\n  runAsUser: 0", []Problem{{"spec.runAsUser", "is 0; give a non-root UID from 1 to 2147483647, for example 1001"}}},
 		{"setting of the other line", "provider: bedrock\n  image: docker.io/llamastack/distribution-starter:0.3.5\n  settings: {AWS_ROLE_ARN: arn}", []Problem{{"spec.settings.AWS_ROLE_ARN", "is not a setting of bedrock; valid settings: AWS_DEFAULT_REGION"}}},
+		{"a key pasted as the Secret's name", "provider: openai\n  apiKeySecret: {name: sk-proj-AbCdEf0123456789canary}", []Problem{{"spec.apiKeySecret.name", "is not a valid Secret name, and it looks like a credential (30 characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared"}}},
 		{"target namespace", "provider: openai\n  target: {namespace: LLM}", []Problem{{"spec.target.namespace", `"LLM" is not a valid namespace name; use a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
