@@ -16,9 +16,13 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 	"github.com/llamastack-integration/llamastack-integration/fn/transform"
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 const (
+	// GeneratedForAnnotation marks every object the function generates, with the name of the
+	// LLMInferenceService it was generated for. The function replaces only objects so marked.
+	GeneratedForAnnotation = "llamastack.opendatahub.io/generated-for"
 	// MaaSAPIVersion is the API version of MaaS's CRDs.
 	MaaSAPIVersion = "maas.opendatahub.io/v1alpha1"
 	// DisplayNameAnnotation and DescriptionAnnotation are what MaaS shows of a model.
@@ -164,7 +168,15 @@ func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 // named service, of any content.
 func IsStartupConfigMap(obj *yaml.RNode, service string) bool {
 	name, found := strings.CutPrefix(obj.GetName(), service+"-startup-")
-	return found && obj.GetKind() == "ConfigMap" && len(name) == 10 && strings.Trim(name, "0123456789abcdef") == ""
+	return found && obj.GetKind() == "ConfigMap" && len(name) == 10 && strings.Trim(name, "0123456789abcdef") == "" &&
+		IsGenerated(obj)
+}
+
+// IsGenerated reports whether obj carries the function's mark.
+func IsGenerated(obj *yaml.RNode) bool {
+	meta := yamlnode.Field(obj.YNode(), "metadata")
+	value := yamlnode.Field(yamlnode.Field(meta, "annotations"), GeneratedForAnnotation)
+	return value != nil && value.Kind == yaml.ScalarNode
 }
 
 // noWeightsClaim is the empty volume that stands for the model on a KServe release that
@@ -217,6 +229,7 @@ func object(apiVersion, kind, name, namespace string, isvc *yaml.RNode, cfg *con
 	if namespace != "" {
 		_ = meta.PipeE(yaml.SetField("namespace", str(namespace)))
 	}
+	_ = meta.PipeE(yaml.SetField("annotations", mapOf(GeneratedForAnnotation, str(isvc.GetName()))))
 	_ = meta.PipeE(yaml.SetField("labels", mapOf(
 		transform.InstanceLabel, str(isvc.GetName()),
 		transform.ProviderLabel, str(cfg.Providers[0].Provider.Name),
