@@ -213,7 +213,7 @@ func (c *kserveCluster) waitForWorkload(t *testing.T, a appliedService, wait tim
 func (c *kserveCluster) ownedBy(t *testing.T, a appliedService, resource string, v any) bool {
 	t.Helper()
 	var list struct {
-		Items []kyamlObject `json:"items"`
+		Items []listedObject `json:"items"`
 	}
 	c.getJSON(t, &list, resource, "-n", a.namespace)
 	for _, item := range list.Items {
@@ -227,7 +227,7 @@ func (c *kserveCluster) ownedBy(t *testing.T, a appliedService, resource string,
 	return false
 }
 
-type kyamlObject struct {
+type listedObject struct {
 	Metadata metav1.ObjectMeta `json:"metadata"`
 	Spec     struct {
 		Ports []corev1.ServicePort `json:"ports"`
@@ -235,7 +235,7 @@ type kyamlObject struct {
 }
 
 // isMainWorkload tells the workload Service (port 8000) from the others KServe may make.
-func isMainWorkload(resource string, item kyamlObject) bool {
+func isMainWorkload(resource string, item listedObject) bool {
 	if resource != "services" {
 		return true
 	}
