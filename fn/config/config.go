@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -22,19 +23,6 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
-
-// Problem is something wrong (or suspicious) in the functionConfig, at a field path.
-type Problem struct {
-	Path    string
-	Message string
-}
-
-func (p Problem) String() string {
-	if p.Path == "" {
-		return p.Message
-	}
-	return p.Path + ": " + p.Message
-}
 
 // Config is the functionConfig with every default applied and every value checked.
 type Config struct {
@@ -113,16 +101,16 @@ func configMapKeyKnown(key string) bool {
 
 // Load reads the functionConfig. It returns the config, or the errors that stop the function;
 // warnings are returned in both cases.
-func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []Problem) {
+func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []diag.Problem) {
 	if fc == nil || fc.YNode() == nil || isNull(fc.YNode()) || (fc.YNode().Kind == yaml.MappingNode && len(fc.YNode().Content) == 0) {
-		return nil, src, []Problem{{Message: fmt.Sprintf("no functionConfig was given; pass a %s (apiVersion %s) with at least spec.provider (one of: %s)",
+		return nil, src, []diag.Problem{{Message: fmt.Sprintf("no functionConfig was given; pass a %s (apiVersion %s) with at least spec.provider (one of: %s)",
 			v1alpha1.Kind, v1alpha1.APIVersion, strings.Join(providers.Names(), ", "))}}, nil
 	}
 	if fc.YNode().Kind != yaml.MappingNode {
-		return nil, src, []Problem{{Message: fmt.Sprintf("the functionConfig must be a %s object, not %s", v1alpha1.Kind, describe(fc.YNode()))}}, nil
+		return nil, src, []diag.Problem{{Message: fmt.Sprintf("the functionConfig must be a %s object, not %s", v1alpha1.Kind, describe(fc.YNode()))}}, nil
 	}
 	if problem := CheckObjectShape(fc.YNode()); problem != "" {
-		return nil, src, []Problem{{Message: "the functionConfig's " + problem}}, nil
+		return nil, src, []diag.Problem{{Message: "the functionConfig's " + problem}}, nil
 	}
 	src = Source{APIVersion: fc.GetApiVersion(), Kind: fc.GetKind(), Name: fc.GetName()}
 
@@ -131,7 +119,7 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []Problem) {
 	switch {
 	case src.Kind == v1alpha1.Kind:
 		if src.APIVersion != v1alpha1.APIVersion {
-			return nil, src, []Problem{{Path: "apiVersion", Message: fmt.Sprintf("%q is not a version of %s; use apiVersion: %s", src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
+			return nil, src, []diag.Problem{{Path: "apiVersion", Message: fmt.Sprintf("%q is not a version of %s; use apiVersion: %s", src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
 		}
 		if errs := checkShape(fc.YNode(), reflect.TypeOf(v1alpha1.LlamastackIntegration{}), ""); len(errs) > 0 {
 			return nil, src, errs, nil
@@ -141,31 +129,31 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []Problem) {
 		}
 		prefix = "spec"
 	case src.Kind == "ConfigMap" && (src.APIVersion == "v1" || src.APIVersion == ""):
-		var problems []Problem
+		var problems []diag.Problem
 		specNode, problems = specFromConfigMap(fc)
 		if len(problems) > 0 {
 			return nil, src, problems, nil
 		}
 		prefix = "data"
 	default:
-		return nil, src, []Problem{{Path: "kind", Message: fmt.Sprintf("a functionConfig of kind %q (apiVersion %q) is not supported; use kind: %s with apiVersion: %s, or a v1 ConfigMap of key=value settings",
+		return nil, src, []diag.Problem{{Path: "kind", Message: fmt.Sprintf("a functionConfig of kind %q (apiVersion %q) is not supported; use kind: %s with apiVersion: %s, or a v1 ConfigMap of key=value settings",
 			src.Kind, src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
 	}
 
 	if specNode == nil || isNull(specNode) || len(specNode.Content) == 0 {
-		return nil, src, []Problem{{Path: prefix, Message: fmt.Sprintf("is empty; set %s.provider to one of: %s", prefix, strings.Join(providers.Names(), ", "))}}, nil
+		return nil, src, []diag.Problem{{Path: prefix, Message: fmt.Sprintf("is empty; set %s.provider to one of: %s", prefix, strings.Join(providers.Names(), ", "))}}, nil
 	}
 	var spec v1alpha1.Spec
 	if err := yaml.NewRNode(specNode).YNode().Decode(&spec); err != nil {
 		// checkShape has already accepted the shape, so this is unexpected; say so plainly.
-		return nil, src, []Problem{{Path: prefix, Message: "cannot be read: " + err.Error()}}, nil
+		return nil, src, []diag.Problem{{Path: prefix, Message: "cannot be read: " + err.Error()}}, nil
 	}
 	cfg, errs, warnings = resolve(spec, prefix)
 	return cfg, src, errs, warnings
 }
 
 // specFromConfigMap turns a ConfigMap's data into the YAML of a LlamastackIntegration spec.
-func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
+func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []diag.Problem) {
 	spec := yaml.NewMapRNode(nil)
 	dataField := fc.Field("data")
 	if dataField == nil || isNull(dataField.Value.YNode()) {
@@ -173,9 +161,9 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 	}
 	data := dataField.Value.YNode()
 	if data.Kind != yaml.MappingNode {
-		return nil, []Problem{{Path: "data", Message: "must be a map of key=value settings, not " + describe(data)}}
+		return nil, []diag.Problem{{Path: "data", Message: "must be a map of key=value settings, not " + describe(data)}}
 	}
-	var problems []Problem
+	var problems []diag.Problem
 	for i := 0; i+1 < len(data.Content); i += 2 {
 		key, value := data.Content[i].Value, data.Content[i+1]
 		path := "data." + key
@@ -184,11 +172,11 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 			if guess := closest(key, configMapKeys); guess != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", guess)
 			}
-			problems = append(problems, Problem{Path: path, Message: msg + "; valid settings: " + strings.Join(configMapKeys, ", ")})
+			problems = append(problems, diag.Problem{Path: path, Message: msg + "; valid settings: " + strings.Join(configMapKeys, ", ")})
 			continue
 		}
 		if value.Kind != yaml.ScalarNode {
-			problems = append(problems, Problem{Path: path, Message: "must be a string, not " + describe(value)})
+			problems = append(problems, diag.Problem{Path: path, Message: "must be a string, not " + describe(value)})
 			continue
 		}
 		var node *yaml.Node
@@ -196,21 +184,21 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 		case "tiers":
 			tiers, err := parseTierList(value.Value)
 			if err != nil {
-				problems = append(problems, Problem{Path: path, Message: err.Error()})
+				problems = append(problems, diag.Problem{Path: path, Message: err.Error()})
 				continue
 			}
 			node = yaml.NewListRNode(tiers...).YNode()
 		case "runAsUser":
 			n, err := strconv.ParseInt(strings.TrimSpace(value.Value), 10, 64)
 			if err != nil {
-				problems = append(problems, Problem{Path: path, Message: fmt.Sprintf("must be a whole number, not %q", truncate(value.Value))})
+				problems = append(problems, diag.Problem{Path: path, Message: fmt.Sprintf("must be a whole number, not %q", truncate(value.Value))})
 				continue
 			}
 			node = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(n, 10)}
 		case "skipModelDownload", "tls":
 			b, err := strconv.ParseBool(strings.TrimSpace(value.Value))
 			if err != nil {
-				problems = append(problems, Problem{Path: path, Message: fmt.Sprintf("must be true or false, not %q", truncate(value.Value))})
+				problems = append(problems, diag.Problem{Path: path, Message: fmt.Sprintf("must be true or false, not %q", truncate(value.Value))})
 				continue
 			}
 			node = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(b)}
@@ -220,11 +208,11 @@ func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []Problem) {
 		fields := strings.Split(key, ".")
 		parent, err := spec.Pipe(yaml.LookupCreate(yaml.MappingNode, fields[:len(fields)-1]...))
 		if err != nil {
-			problems = append(problems, Problem{Path: path, Message: err.Error()})
+			problems = append(problems, diag.Problem{Path: path, Message: err.Error()})
 			continue
 		}
 		if err := parent.PipeE(yaml.SetField(fields[len(fields)-1], yaml.NewRNode(node))); err != nil {
-			problems = append(problems, Problem{Path: path, Message: err.Error()})
+			problems = append(problems, diag.Problem{Path: path, Message: err.Error()})
 		}
 	}
 	return spec.YNode(), problems
@@ -262,8 +250,8 @@ var (
 var modelURISchemes = []string{"hf", "oci", "oci+native", "pvc", "s3"}
 
 // resolve applies defaults and checks values. prefix is "spec" or "data", for paths.
-func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) {
-	var errs, warnings []Problem
+func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag.Problem) {
+	var errs, warnings []diag.Problem
 	p := func(field string) string { return prefix + "." + field }
 
 	cfg := &Config{
@@ -278,7 +266,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	cfg.Line, cfg.LineFromImage = line, spec.ImageLine == ""
 	if u := spec.RunAsUser; u != nil {
 		if *u < 1 || *u > 2147483647 {
-			errs = append(errs, Problem{Path: p("runAsUser"), Message: fmt.Sprintf("is %d; give a non-root UID from 1 to 2147483647, for example 1001", *u)})
+			errs = append(errs, diag.Problem{Path: p("runAsUser"), Message: fmt.Sprintf("is %d; give a non-root UID from 1 to 2147483647, for example 1001", *u)})
 		}
 		cfg.RunAsUser = u
 	}
@@ -287,15 +275,15 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 	singleSet := spec.Provider != "" || spec.Model != "" || spec.APIKeySecret != nil || spec.Settings != nil
 	switch {
 	case spec.Providers != nil && singleSet:
-		errs = append(errs, Problem{Path: p("providers"), Message: "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"})
+		errs = append(errs, diag.Problem{Path: p("providers"), Message: "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"})
 	case spec.Providers != nil && len(spec.Providers) == 0:
-		errs = append(errs, Problem{Path: p("providers"), Message: "is empty; list at least one provider, or use provider instead"})
+		errs = append(errs, diag.Problem{Path: p("providers"), Message: "is empty; list at least one provider, or use provider instead"})
 	case spec.Providers != nil:
 		seen := map[string]bool{}
 		for i, ps := range spec.Providers {
 			path := fmt.Sprintf("%s[%d]", p("providers"), i)
 			if seen[ps.Provider] && ps.Provider != "" {
-				errs = append(errs, Problem{Path: path + ".provider", Message: fmt.Sprintf("%q is listed twice; list each provider once", ps.Provider)})
+				errs = append(errs, diag.Problem{Path: path + ".provider", Message: fmt.Sprintf("%q is listed twice; list each provider once", ps.Provider)})
 				continue
 			}
 			seen[ps.Provider] = true
@@ -357,7 +345,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []Problem, []Problem) 
 // WithLine is the config for a service whose own image (the base's, spec.image being unset)
 // belongs to line: cfg itself when that is its line, else the spec resolved again for line,
 // since the providers' variables differ between lines.
-func (c *Config) WithLine(line string) (*Config, []Problem, []Problem) {
+func (c *Config) WithLine(line string) (*Config, []diag.Problem, []diag.Problem) {
 	if c.Line.Name == line || !c.LineFromImage {
 		return c, nil, nil
 	}
@@ -372,8 +360,8 @@ func (c *Config) WithLine(line string) (*Config, []Problem, []Problem) {
 
 // checkNames checks the names the config writes or selects by: the gateway, the target and
 // the tiers.
-func checkNames(cfg *Config, p func(string) string) []Problem {
-	var errs []Problem
+func checkNames(cfg *Config, p func(string) string) []diag.Problem {
+	var errs []diag.Problem
 	errs = append(errs, checkName(p("gateway.name"), cfg.GatewayName, "gateway", dnsSubdomain, 253)...)
 	errs = append(errs, checkName(p("gateway.namespace"), cfg.GatewayNamespace, "namespace", dnsLabel, 63)...)
 	if cfg.TargetName != "" {
@@ -387,7 +375,7 @@ func checkNames(cfg *Config, p func(string) string) []Problem {
 		path := fmt.Sprintf("%s[%d]", p("tiers"), i)
 		errs = append(errs, checkName(path, tier, "tier", dnsLabel, 63)...)
 		if seenTier[tier] {
-			errs = append(errs, Problem{Path: path, Message: fmt.Sprintf("tier %q is listed twice; list each tier once", tier)})
+			errs = append(errs, diag.Problem{Path: path, Message: fmt.Sprintf("tier %q is listed twice; list each tier once", tier)})
 		}
 		seenTier[tier] = true
 	}
@@ -396,18 +384,18 @@ func checkNames(cfg *Config, p func(string) string) []Problem {
 }
 
 // checkImageAndURI checks spec.image and spec.modelURI.
-func checkImageAndURI(spec v1alpha1.Spec, p func(string) string) (errs, warnings []Problem) {
+func checkImageAndURI(spec v1alpha1.Spec, p func(string) string) (errs, warnings []diag.Problem) {
 	if spec.Image != "" && !hasTemplate(spec.Image) {
 		switch {
 		case strings.ContainsAny(spec.Image, " \t\n"):
-			errs = append(errs, Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), llamastack.DefaultImage)})
+			errs = append(errs, diag.Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), llamastack.DefaultImage)})
 		case UnpinnedImage(spec.Image):
-			warnings = append(warnings, Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), llamastack.DefaultImage)})
+			warnings = append(warnings, diag.Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), llamastack.DefaultImage)})
 		}
 	}
 	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
 		if m := uriScheme.FindStringSubmatch(spec.ModelURI); m == nil || !contains(modelURISchemes, m[1]) {
-			errs = append(errs, Problem{Path: p("modelURI"), Message: fmt.Sprintf("%q is not a model URI that KServe accepts; use one of the schemes %s:// (for example %s)",
+			errs = append(errs, diag.Problem{Path: p("modelURI"), Message: fmt.Sprintf("%q is not a model URI that KServe accepts; use one of the schemes %s:// (for example %s)",
 				truncate(spec.ModelURI), strings.Join(modelURISchemes, "://, "), v1alpha1.DefaultModelURI)})
 		}
 	}
@@ -417,11 +405,11 @@ func checkImageAndURI(spec v1alpha1.Spec, p func(string) string) (errs, warnings
 
 // resolveLine finds the server line: spec.imageLine, else the line of spec.image's
 // repository, else the default image's.
-func resolveLine(spec v1alpha1.Spec, p func(string) string) (llamastack.Line, []Problem) {
+func resolveLine(spec v1alpha1.Spec, p func(string) string) (llamastack.Line, []diag.Problem) {
 	if spec.ImageLine != "" {
 		line, ok := llamastack.LineNamed(spec.ImageLine)
 		if !ok {
-			return llamastack.Line{}, []Problem{{Path: p("imageLine"), Message: fmt.Sprintf("%q is not a server line; use one of %s", truncate(spec.ImageLine), strings.Join(llamastack.LineNames(), ", "))}}
+			return llamastack.Line{}, []diag.Problem{{Path: p("imageLine"), Message: fmt.Sprintf("%q is not a server line; use one of %s", truncate(spec.ImageLine), strings.Join(llamastack.LineNames(), ", "))}}
 		}
 		return line, nil
 	}
@@ -436,12 +424,12 @@ func resolveLine(spec v1alpha1.Spec, p func(string) string) (llamastack.Line, []
 
 // resolveKServe sets what depends on the KServe release: the release itself, TLS and the
 // model download, and checks that they go together.
-func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs, warnings []Problem) {
+func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs, warnings []diag.Problem) {
 	cfg.KServe = kserve.Default()
 	if spec.KServeVersion != "" {
 		release, ok := kserve.Lookup(spec.KServeVersion)
 		if !ok {
-			return []Problem{{Path: p("kserveVersion"), Message: fmt.Sprintf("%q is not a KServe release this function knows; use one of %s (the first with LLMInferenceService is v0.16)",
+			return []diag.Problem{{Path: p("kserveVersion"), Message: fmt.Sprintf("%q is not a KServe release this function knows; use one of %s (the first with LLMInferenceService is v0.16)",
 				truncate(spec.KServeVersion), strings.Join(kserve.Versions(), ", "))}}, nil
 		}
 		cfg.KServe = release
@@ -452,45 +440,45 @@ func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs
 	if spec.TLS != nil {
 		cfg.TLS = *spec.TLS
 		if !cfg.TLS && !cfg.KServe.TLSFollowsCluster {
-			errs = append(errs, Problem{Path: p("tls"), Message: fmt.Sprintf("is false, but KServe %s always routes HTTPS to the workload (its Service's appProtocol is https); remove tls", version)})
+			errs = append(errs, diag.Problem{Path: p("tls"), Message: fmt.Sprintf("is false, but KServe %s always routes HTTPS to the workload (its Service's appProtocol is https); remove tls", version)})
 		}
 	}
 
 	cfg.SkipModelDownload = cfg.KServe.StorageInitializerField
 	if s := spec.SkipModelDownload; s != nil {
 		if *s && !cfg.KServe.StorageInitializerField {
-			errs = append(errs, Problem{Path: p("skipModelDownload"), Message: fmt.Sprintf("KServe %s has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)", version)})
+			errs = append(errs, diag.Problem{Path: p("skipModelDownload"), Message: fmt.Sprintf("KServe %s has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)", version)})
 		}
 		cfg.SkipModelDownload = *s && cfg.KServe.StorageInitializerField
 	}
 	downloads := strings.HasPrefix(spec.ModelURI, "hf://") || strings.HasPrefix(spec.ModelURI, "s3://")
 	switch {
 	case !cfg.KServe.StorageInitializerField && downloads:
-		warnings = append(warnings, Problem{Path: p("modelURI"), Message: fmt.Sprintf("KServe %s downloads %s with an init container that has no securityContext, so the pod fails Pod Security \"restricted\"; use pvc://<claim> or leave modelURI unset", version, truncate(spec.ModelURI))})
+		warnings = append(warnings, diag.Problem{Path: p("modelURI"), Message: fmt.Sprintf("KServe %s downloads %s with an init container that has no securityContext, so the pod fails Pod Security \"restricted\"; use pvc://<claim> or leave modelURI unset", version, truncate(spec.ModelURI))})
 	case !cfg.SkipModelDownload && cfg.KServe.StorageInitializerField && spec.ModelURI == "":
-		warnings = append(warnings, Problem{Path: p("skipModelDownload"), Message: "is false, so KServe's init container downloads the model URI before Llama Stack starts, and the placeholder URI does not exist; set modelURI to a model that does, or remove skipModelDownload"})
+		warnings = append(warnings, diag.Problem{Path: p("skipModelDownload"), Message: "is false, so KServe's init container downloads the model URI before Llama Stack starts, and the placeholder URI does not exist; set modelURI to a model that does, or remove skipModelDownload"})
 	}
 	return errs, warnings
 }
 
 // resolveProvider applies one provider's defaults and checks its fields; path is where the
 // provider's fields live ("spec", "data" or "spec.providers[i]").
-func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfig, []Problem, []Problem) {
-	var errs, warnings []Problem
+func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfig, []diag.Problem, []diag.Problem) {
+	var errs, warnings []diag.Problem
 	p := func(field string) string { return path + "." + field }
 	provider, ok := providers.Lookup(ps.Provider)
 	switch {
 	case ps.Provider == "":
-		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: "is required; set it to one of: " + strings.Join(providers.Names(), ", ")}}, nil
+		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: "is required; set it to one of: " + strings.Join(providers.Names(), ", ")}}, nil
 	case !ok:
 		msg := fmt.Sprintf("unknown provider %q", truncate(ps.Provider))
 		if guess := closest(ps.Provider, providers.Names()); guess != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", guess)
 		}
-		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
+		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
 	}
 	if !provider.OnLine(line) {
-		return ProviderConfig{}, []Problem{{Path: p("provider"), Message: fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
+		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
 			provider.Name, strings.Join(provider.Lines, ", "), line, strings.Join(provider.Lines, ", "))}}, nil
 	}
 	provider = provider.ForLine(line)
@@ -500,11 +488,11 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 	case hasTemplate(ps.Model):
 		errs = append(errs, templateProblem(p("model"), ps.Model))
 	case pc.Model == "":
-		errs = append(errs, Problem{Path: p("model"), Message: fmt.Sprintf("is required for %s, which serves whatever model its server runs; give that model's name", provider.Name)})
+		errs = append(errs, diag.Problem{Path: p("model"), Message: fmt.Sprintf("is required for %s, which serves whatever model its server runs; give that model's name", provider.Name)})
 	case strings.ContainsAny(pc.Model, " \t\n"):
-		errs = append(errs, Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(pc.Model), or(provider.DefaultModel, "llama-3.3-70b"))})
+		errs = append(errs, diag.Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(pc.Model), or(provider.DefaultModel, "llama-3.3-70b"))})
 	case ps.Model != "" && len(provider.KnownModels) > 0 && !provider.KnowsModel(ps.Model):
-		warnings = append(warnings, Problem{Path: p("model"), Message: fmt.Sprintf("model %q is not among the %s models this function knows (%s); it is used as given, check the spelling against the provider's model list",
+		warnings = append(warnings, diag.Problem{Path: p("model"), Message: fmt.Sprintf("model %q is not among the %s models this function knows (%s); it is used as given, check the spelling against the provider's model list",
 			truncate(ps.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
 	}
 
@@ -516,22 +504,22 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		setting, known := provider.Setting(env)
 		switch {
 		case slices.Contains(provider.SecretEnvNames(), env):
-			errs = append(errs, Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"})
+			errs = append(errs, diag.Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"})
 		case !known && len(provider.Settings) == 0:
-			errs = append(errs, Problem{Path: settingPath, Message: fmt.Sprintf("%s takes no settings; remove it", provider.Name)})
+			errs = append(errs, diag.Problem{Path: settingPath, Message: fmt.Sprintf("%s takes no settings; remove it", provider.Name)})
 		case !known:
 			msg := fmt.Sprintf("is not a setting of %s", provider.Name)
 			if guess := closest(env, provider.SettingNames()); guess != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", guess)
 			}
-			errs = append(errs, Problem{Path: settingPath, Message: msg + "; valid settings: " + strings.Join(provider.SettingNames(), ", ")})
+			errs = append(errs, diag.Problem{Path: settingPath, Message: msg + "; valid settings: " + strings.Join(provider.SettingNames(), ", ")})
 		default:
 			if problem := checkSetting(setting, value); problem != "" {
-				errs = append(errs, Problem{Path: settingPath, Message: problem})
+				errs = append(errs, diag.Problem{Path: settingPath, Message: problem})
 				continue
 			}
 			if setting.Suffix != "" && !strings.HasSuffix(strings.TrimRight(value, "/"), setting.Suffix) {
-				warnings = append(warnings, Problem{Path: settingPath, Message: fmt.Sprintf("%q does not end in %s, which the %s line's starter distribution expects of this URL; add it unless your server serves the API elsewhere",
+				warnings = append(warnings, diag.Problem{Path: settingPath, Message: fmt.Sprintf("%q does not end in %s, which the %s line's starter distribution expects of this URL; add it unless your server serves the API elsewhere",
 					truncate(value), setting.Suffix, line)})
 			}
 			pc.Settings[env] = value
@@ -539,18 +527,18 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 	}
 	for _, s := range provider.Settings {
 		if _, set := ps.Settings[s.Env]; s.Required && !set {
-			errs = append(errs, Problem{Path: p("settings." + s.Env), Message: fmt.Sprintf("is required for %s; set it under settings", provider.Name)})
+			errs = append(errs, diag.Problem{Path: p("settings." + s.Env), Message: fmt.Sprintf("is required for %s; set it under settings", provider.Name)})
 		}
 	}
 	return pc, errs, warnings
 }
 
 // resolveSecret sets the provider's Secret name and keys from apiKeySecret and the defaults.
-func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *ProviderConfig, p func(string) string) []Problem {
-	var errs []Problem
+func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *ProviderConfig, p func(string) string) []diag.Problem {
+	var errs []diag.Problem
 	if !provider.NeedsSecret() {
 		if ps.APIKeySecret != nil {
-			errs = append(errs, Problem{Path: p("apiKeySecret"), Message: fmt.Sprintf("%s reads no credentials; remove apiKeySecret", provider.Name)})
+			errs = append(errs, diag.Problem{Path: p("apiKeySecret"), Message: fmt.Sprintf("%s reads no credentials; remove apiKeySecret", provider.Name)})
 		}
 	} else {
 		pc.SecretName = v1alpha1.DefaultSecretName(provider.Name)
@@ -569,7 +557,7 @@ func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *Pr
 					for _, sec := range provider.Secrets {
 						keys = append(keys, sec.Key)
 					}
-					errs = append(errs, Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%s reads several keys of its Secret (%s); name them so in the Secret and remove key", provider.Name, strings.Join(keys, ", "))})
+					errs = append(errs, diag.Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%s reads several keys of its Secret (%s); name them so in the Secret and remove key", provider.Name, strings.Join(keys, ", "))})
 				} else {
 					for env := range pc.SecretKeys {
 						pc.SecretKeys[env] = s.Key
@@ -580,7 +568,7 @@ func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *Pr
 		errs = append(errs, checkName(p("apiKeySecret.name"), pc.SecretName, "Secret", dnsSubdomain, 253)...)
 		for _, key := range sortedValues(pc.SecretKeys) {
 			if len(key) > 253 || !secretKey.MatchString(key) {
-				errs = append(errs, Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%q is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253), for example api-key", truncate(key))})
+				errs = append(errs, diag.Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%q is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253), for example api-key", truncate(key))})
 			}
 		}
 	}
@@ -633,19 +621,19 @@ func checkSetting(s providers.Setting, value string) string {
 var windowPattern = regexp.MustCompile(`^[1-9]\d{0,3}(s|m|h)$`)
 
 // resolveMaaS applies MaaS defaults and checks what MaaS's CRDs would reject.
-func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []Problem) {
-	var errs []Problem
+func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []diag.Problem) {
+	var errs []diag.Problem
 	if m.ModelRef == nil && (m.AuthPolicy != nil || m.Subscription != nil) {
-		errs = append(errs, Problem{Path: path + ".modelRef", Message: "is required with authPolicy or subscription, which refer to the MaaSModelRef; add modelRef: {}"})
+		errs = append(errs, diag.Problem{Path: path + ".modelRef", Message: "is required with authPolicy or subscription, which refer to the MaaSModelRef; add modelRef: {}"})
 	}
 	if m.ModelRef == nil && m.AuthPolicy == nil && m.Subscription == nil {
-		errs = append(errs, Problem{Path: path, Message: "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"})
+		errs = append(errs, diag.Problem{Path: path, Message: "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"})
 	}
 	if a := m.AuthPolicy; a != nil {
 		a.Namespace = or(a.Namespace, v1alpha1.DefaultMaaSNamespace)
 		errs = append(errs, checkName(path+".authPolicy.namespace", a.Namespace, "namespace", dnsLabel, 63)...)
 		if len(a.Groups)+len(a.Users) == 0 {
-			errs = append(errs, Problem{Path: path + ".authPolicy", Message: "needs at least one of groups or users: who may use the model"})
+			errs = append(errs, diag.Problem{Path: path + ".authPolicy", Message: "needs at least one of groups or users: who may use the model"})
 		}
 		errs = append(errs, nonEmpty(path+".authPolicy.groups", a.Groups)...)
 		errs = append(errs, nonEmpty(path+".authPolicy.users", a.Users)...)
@@ -654,31 +642,31 @@ func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []Problem) {
 		s.Namespace = or(s.Namespace, v1alpha1.DefaultMaaSNamespace)
 		errs = append(errs, checkName(path+".subscription.namespace", s.Namespace, "namespace", dnsLabel, 63)...)
 		if len(s.OwnerGroups)+len(s.OwnerUsers) == 0 {
-			errs = append(errs, Problem{Path: path + ".subscription", Message: "needs at least one of ownerGroups or ownerUsers"})
+			errs = append(errs, diag.Problem{Path: path + ".subscription", Message: "needs at least one of ownerGroups or ownerUsers"})
 		}
 		errs = append(errs, nonEmpty(path+".subscription.ownerGroups", s.OwnerGroups)...)
 		errs = append(errs, nonEmpty(path+".subscription.ownerUsers", s.OwnerUsers)...)
 		if len(s.TokenRateLimits) == 0 {
-			errs = append(errs, Problem{Path: path + ".subscription.tokenRateLimits", Message: "needs at least one limit, for example [{limit: 100000, window: 1h}]"})
+			errs = append(errs, diag.Problem{Path: path + ".subscription.tokenRateLimits", Message: "needs at least one limit, for example [{limit: 100000, window: 1h}]"})
 		}
 		for i, l := range s.TokenRateLimits {
 			lp := fmt.Sprintf("%s.subscription.tokenRateLimits[%d]", path, i)
 			if l.Limit < 1 || l.Limit > 1_000_000_000 {
-				errs = append(errs, Problem{Path: lp + ".limit", Message: fmt.Sprintf("is %d; use 1 to 1000000000 tokens", l.Limit)})
+				errs = append(errs, diag.Problem{Path: lp + ".limit", Message: fmt.Sprintf("is %d; use 1 to 1000000000 tokens", l.Limit)})
 			}
 			if !windowPattern.MatchString(l.Window) {
-				errs = append(errs, Problem{Path: lp + ".window", Message: fmt.Sprintf("%q is not a window; use 1 to 9999 followed by s, m or h, for example 1h", truncate(l.Window))})
+				errs = append(errs, diag.Problem{Path: lp + ".window", Message: fmt.Sprintf("%q is not a window; use 1 to 9999 followed by s, m or h, for example 1h", truncate(l.Window))})
 			}
 		}
 	}
 	return &m, errs
 }
 
-func nonEmpty(path string, values []string) []Problem {
-	var errs []Problem
+func nonEmpty(path string, values []string) []diag.Problem {
+	var errs []diag.Problem
 	for i, v := range values {
 		if strings.TrimSpace(v) == "" {
-			errs = append(errs, Problem{Path: fmt.Sprintf("%s[%d]", path, i), Message: "must not be empty"})
+			errs = append(errs, diag.Problem{Path: fmt.Sprintf("%s[%d]", path, i), Message: "must not be empty"})
 		}
 	}
 	return errs
@@ -686,8 +674,8 @@ func nonEmpty(path string, values []string) []Problem {
 
 func hasTemplate(s string) bool { return strings.Contains(s, "{{") || strings.Contains(s, "}}") }
 
-func templateProblem(path, value string) Problem {
-	return Problem{Path: path, Message: fmt.Sprintf("%q contains {{ or }}, which KServe would execute as a Go template; remove them", truncate(value))}
+func templateProblem(path, value string) diag.Problem {
+	return diag.Problem{Path: path, Message: fmt.Sprintf("%q contains {{ or }}, which KServe would execute as a Go template; remove them", truncate(value))}
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -709,21 +697,21 @@ func sortedValues(m map[string]string) []string {
 	return slices.Compact(values)
 }
 
-func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []Problem {
+func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []diag.Problem {
 	kind := "DNS subdomain"
 	if re == dnsLabel {
 		kind = "DNS label"
 	}
 	switch {
 	case value == "":
-		return []Problem{{Path: path, Message: fmt.Sprintf("must not be empty; give a %s name", what)}}
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("must not be empty; give a %s name", what)}}
 	case !re.MatchString(value) && LooksLikeCredential(value):
 		// Never repeat it: it may be a key pasted into the wrong field.
-		return []Problem{{Path: path, Message: fmt.Sprintf("is not a valid %s name, and it looks like a credential (%d characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared", what, len(value))}}
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("is not a valid %s name, and it looks like a credential (%d characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared", what, len(value))}}
 	case len(value) > maxLen:
-		return []Problem{{Path: path, Message: fmt.Sprintf("%q is %d characters; a %s name is a %s of at most %d", truncate(value), len(value), what, kind, maxLen)}}
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("%q is %d characters; a %s name is a %s of at most %d", truncate(value), len(value), what, kind, maxLen)}}
 	case !re.MatchString(value):
-		return []Problem{{Path: path, Message: fmt.Sprintf("%q is not a valid %s name; use a %s: lower-case letters, digits and '-'%s, starting and ending with a letter or digit",
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("%q is not a valid %s name; use a %s: lower-case letters, digits and '-'%s, starting and ending with a letter or digit",
 			truncate(value), what, kind, map[bool]string{true: " and '.'", false: ""}[re == dnsSubdomain])}}
 	}
 	return nil

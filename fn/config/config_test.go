@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"testing"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
@@ -9,7 +10,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func load(t *testing.T, doc string) (*Config, []Problem, []Problem) {
+func load(t *testing.T, doc string) (*Config, []diag.Problem, []diag.Problem) {
 	t.Helper()
 	cfg, _, errs, warnings := Load(yaml.MustParse(doc))
 	return cfg, errs, warnings
@@ -125,50 +126,50 @@ func TestConfigMapTierForms(t *testing.T) {
 func TestProblems(t *testing.T) {
 	for _, tc := range []struct {
 		name, spec string
-		want       []Problem
+		want       []diag.Problem
 	}{
-		{"missing provider", "model: gpt-4o", []Problem{{"spec.provider", "is required; set it to one of: " + allProviders}}},
-		{"required setting", "provider: azure", []Problem{{"spec.settings.AZURE_API_BASE", "is required for azure; set it under settings"}}},
-		{"unknown setting", "provider: openai\n  settings: {OPENAI_BASE: 'https://x'}", []Problem{{"spec.settings.OPENAI_BASE", "is not a setting of openai; valid settings: OPENAI_BASE_URL"}}},
-		{"setting on a provider without any", "provider: groq\n  settings: {X: y}", []Problem{{"spec.settings.X", "groq takes no settings; remove it"}}},
-		{"credential as a setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_API_TOKEN: t}", []Problem{{"spec.settings.VLLM_API_TOKEN", "is a credential; put it in the Secret named by apiKeySecret, never in the spec"}}},
-		{"misspelt setting", "provider: ollama\n  settings: {OLAMA_URL: 'http://o:11434'}", []Problem{
-			{"spec.settings.OLAMA_URL", `is not a setting of ollama (did you mean "OLLAMA_URL"?); valid settings: OLLAMA_URL`},
-			{"spec.settings.OLLAMA_URL", "is required for ollama; set it under settings"}}},
-		{"url setting", "provider: ollama\n  settings: {OLLAMA_URL: 'ollama:11434'}", []Problem{{"spec.settings.OLLAMA_URL", `"ollama:11434" is not an http(s) URL; give one such as https://example.com/v1`}}},
-		{"url with a password", "provider: ollama\n  settings: {OLLAMA_URL: 'http://admin:s3cret-canary@ollama:11434/v1'}", []Problem{{"spec.settings.OLLAMA_URL", "carries a user name or password (https://user:password@host); never put credentials in the spec: remove them (http://ollama:11434/v1) and put the key in the Secret named by apiKeySecret"}}},
-		{"url port out of range", "provider: ollama\n  settings: {OLLAMA_URL: 'http://ollama:65536/v1'}", []Problem{{"spec.settings.OLLAMA_URL", `"http://ollama:65536/v1" has the port 65536; use a port from 1 to 65535`}}},
-		{"url without a host", "provider: ollama\n  settings: {OLLAMA_URL: 'http://:8080/v1'}", []Problem{{"spec.settings.OLLAMA_URL", `"http://:8080/v1" is not an http(s) URL; give one such as https://example.com/v1`}}},
-		{"int setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_MAX_TOKENS: '0'}", []Problem{{"spec.settings.VLLM_MAX_TOKENS", `must be a positive whole number, not "0"`}}},
-		{"model required", "provider: vllm\n  settings: {VLLM_URL: 'http://v:8000'}", []Problem{{"spec.model", "is required for vllm, which serves whatever model its server runs; give that model's name"}}},
-		{"no secret for ollama", "provider: ollama\n  apiKeySecret: {name: x}\n  settings: {OLLAMA_URL: 'http://o:11434'}", []Problem{{"spec.apiKeySecret", "ollama reads no credentials; remove apiKeySecret"}}},
-		{"one key for several", "provider: bedrock\n  imageLine: llama-stack\n  apiKeySecret: {key: k}", []Problem{{"spec.apiKeySecret.key", "bedrock reads several keys of its Secret (aws-access-key-id, aws-secret-access-key, aws-bearer-token-bedrock); name them so in the Secret and remove key"}}},
-		{"both forms", "provider: openai\n  providers: [{provider: gemini}]", []Problem{{"spec.providers", "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"}}},
-		{"empty providers", "providers: []", []Problem{{"spec.providers", "is empty; list at least one provider, or use provider instead"}}},
-		{"duplicate providers", "providers: [{provider: gemini}, {provider: gemini}]", []Problem{{"spec.providers[1].provider", `"gemini" is listed twice; list each provider once`}}},
-		{"maas needs modelRef", "provider: openai\n  maas: {authPolicy: {groups: [g]}}", []Problem{{"spec.maas.modelRef", "is required with authPolicy or subscription, which refer to the MaaSModelRef; add modelRef: {}"}}},
-		{"maas empty", "provider: openai\n  maas: {}", []Problem{{"spec.maas", "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"}}},
-		{"subscription limits", "provider: openai\n  maas: {modelRef: {}, subscription: {ownerGroups: [g], tokenRateLimits: [{limit: 0, window: 90d}]}}", []Problem{
-			{"spec.maas.subscription.tokenRateLimits[0].limit", "is 0; use 1 to 1000000000 tokens"},
-			{"spec.maas.subscription.tokenRateLimits[0].window", `"90d" is not a window; use 1 to 9999 followed by s, m or h, for example 1h`}}},
-		{"auth policy subjects", "provider: openai\n  maas: {modelRef: {}, authPolicy: {}}", []Problem{{"spec.maas.authPolicy", "needs at least one of groups or users: who may use the model"}}},
-		{"limit type", "provider: openai\n  maas: {modelRef: {}, subscription: {ownerGroups: [g], tokenRateLimits: [{limit: many, window: 1h}]}}", []Problem{{"spec.maas.subscription.tokenRateLimits[0].limit", `must be a whole number, not the string "many"`}}},
-		{"model type", "provider: openai\n  model: 4", []Problem{{"spec.model", "must be a string, not the number 4 (quote it if you meant the text)"}}},
-		{"bool type", "provider: openai\n  skipModelDownload: \"yes\"", []Problem{{"spec.skipModelDownload", `must be true or false, not the string "yes"`}}},
-		{"duplicate key", "provider: openai\n  provider: gemini", []Problem{{"spec.provider", "is set twice; keep one"}}},
+		{"missing provider", "model: gpt-4o", []diag.Problem{{Path: "spec.provider", Message: "is required; set it to one of: " + allProviders}}},
+		{"required setting", "provider: azure", []diag.Problem{{Path: "spec.settings.AZURE_API_BASE", Message: "is required for azure; set it under settings"}}},
+		{"unknown setting", "provider: openai\n  settings: {OPENAI_BASE: 'https://x'}", []diag.Problem{{Path: "spec.settings.OPENAI_BASE", Message: "is not a setting of openai; valid settings: OPENAI_BASE_URL"}}},
+		{"setting on a provider without any", "provider: groq\n  settings: {X: y}", []diag.Problem{{Path: "spec.settings.X", Message: "groq takes no settings; remove it"}}},
+		{"credential as a setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_API_TOKEN: t}", []diag.Problem{{Path: "spec.settings.VLLM_API_TOKEN", Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"}}},
+		{"misspelt setting", "provider: ollama\n  settings: {OLAMA_URL: 'http://o:11434'}", []diag.Problem{
+			{Path: "spec.settings.OLAMA_URL", Message: `is not a setting of ollama (did you mean "OLLAMA_URL"?); valid settings: OLLAMA_URL`},
+			{Path: "spec.settings.OLLAMA_URL", Message: "is required for ollama; set it under settings"}}},
+		{"url setting", "provider: ollama\n  settings: {OLLAMA_URL: 'ollama:11434'}", []diag.Problem{{Path: "spec.settings.OLLAMA_URL", Message: `"ollama:11434" is not an http(s) URL; give one such as https://example.com/v1`}}},
+		{"url with a password", "provider: ollama\n  settings: {OLLAMA_URL: 'http://admin:s3cret-canary@ollama:11434/v1'}", []diag.Problem{{Path: "spec.settings.OLLAMA_URL", Message: "carries a user name or password (https://user:password@host); never put credentials in the spec: remove them (http://ollama:11434/v1) and put the key in the Secret named by apiKeySecret"}}},
+		{"url port out of range", "provider: ollama\n  settings: {OLLAMA_URL: 'http://ollama:65536/v1'}", []diag.Problem{{Path: "spec.settings.OLLAMA_URL", Message: `"http://ollama:65536/v1" has the port 65536; use a port from 1 to 65535`}}},
+		{"url without a host", "provider: ollama\n  settings: {OLLAMA_URL: 'http://:8080/v1'}", []diag.Problem{{Path: "spec.settings.OLLAMA_URL", Message: `"http://:8080/v1" is not an http(s) URL; give one such as https://example.com/v1`}}},
+		{"int setting", "provider: vllm\n  model: m\n  settings: {VLLM_URL: 'http://v:8000', VLLM_MAX_TOKENS: '0'}", []diag.Problem{{Path: "spec.settings.VLLM_MAX_TOKENS", Message: `must be a positive whole number, not "0"`}}},
+		{"model required", "provider: vllm\n  settings: {VLLM_URL: 'http://v:8000'}", []diag.Problem{{Path: "spec.model", Message: "is required for vllm, which serves whatever model its server runs; give that model's name"}}},
+		{"no secret for ollama", "provider: ollama\n  apiKeySecret: {name: x}\n  settings: {OLLAMA_URL: 'http://o:11434'}", []diag.Problem{{Path: "spec.apiKeySecret", Message: "ollama reads no credentials; remove apiKeySecret"}}},
+		{"one key for several", "provider: bedrock\n  imageLine: llama-stack\n  apiKeySecret: {key: k}", []diag.Problem{{Path: "spec.apiKeySecret.key", Message: "bedrock reads several keys of its Secret (aws-access-key-id, aws-secret-access-key, aws-bearer-token-bedrock); name them so in the Secret and remove key"}}},
+		{"both forms", "provider: openai\n  providers: [{provider: gemini}]", []diag.Problem{{Path: "spec.providers", Message: "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"}}},
+		{"empty providers", "providers: []", []diag.Problem{{Path: "spec.providers", Message: "is empty; list at least one provider, or use provider instead"}}},
+		{"duplicate providers", "providers: [{provider: gemini}, {provider: gemini}]", []diag.Problem{{Path: "spec.providers[1].provider", Message: `"gemini" is listed twice; list each provider once`}}},
+		{"maas needs modelRef", "provider: openai\n  maas: {authPolicy: {groups: [g]}}", []diag.Problem{{Path: "spec.maas.modelRef", Message: "is required with authPolicy or subscription, which refer to the MaaSModelRef; add modelRef: {}"}}},
+		{"maas empty", "provider: openai\n  maas: {}", []diag.Problem{{Path: "spec.maas", Message: "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"}}},
+		{"subscription limits", "provider: openai\n  maas: {modelRef: {}, subscription: {ownerGroups: [g], tokenRateLimits: [{limit: 0, window: 90d}]}}", []diag.Problem{
+			{Path: "spec.maas.subscription.tokenRateLimits[0].limit", Message: "is 0; use 1 to 1000000000 tokens"},
+			{Path: "spec.maas.subscription.tokenRateLimits[0].window", Message: `"90d" is not a window; use 1 to 9999 followed by s, m or h, for example 1h`}}},
+		{"auth policy subjects", "provider: openai\n  maas: {modelRef: {}, authPolicy: {}}", []diag.Problem{{Path: "spec.maas.authPolicy", Message: "needs at least one of groups or users: who may use the model"}}},
+		{"limit type", "provider: openai\n  maas: {modelRef: {}, subscription: {ownerGroups: [g], tokenRateLimits: [{limit: many, window: 1h}]}}", []diag.Problem{{Path: "spec.maas.subscription.tokenRateLimits[0].limit", Message: `must be a whole number, not the string "many"`}}},
+		{"model type", "provider: openai\n  model: 4", []diag.Problem{{Path: "spec.model", Message: "must be a string, not the number 4 (quote it if you meant the text)"}}},
+		{"bool type", "provider: openai\n  skipModelDownload: \"yes\"", []diag.Problem{{Path: "spec.skipModelDownload", Message: `must be true or false, not the string "yes"`}}},
+		{"duplicate key", "provider: openai\n  provider: gemini", []diag.Problem{{Path: "spec.provider", Message: "is set twice; keep one"}}},
 		{"secret too long", "provider: openai\n  apiKeySecret: {name: " + string(make([]byte, 0)) + repeat("a", 254) + "}",
-			[]Problem{{"spec.apiKeySecret.name", `"` + repeat("a", 64) + `..." is 254 characters; a Secret name is a DNS subdomain of at most 253`}}},
-		{"tier duplicate", "provider: openai\n  tiers: [free, free]", []Problem{{"spec.tiers[1]", `tier "free" is listed twice; list each tier once`}}},
-		{"empty tier", "provider: openai\n  tiers: ['']", []Problem{{"spec.tiers[0]", "must not be empty; give a tier name"}}},
-		{"unknown KServe release", "provider: openai\n  kserveVersion: v0.15", []Problem{{"spec.kserveVersion", `"v0.15" is not a KServe release this function knows; use one of v0.16, v0.17, v0.18, v0.19, v0.20 (the first with LLMInferenceService is v0.16)`}}},
-		{"plain HTTP where KServe routes HTTPS", "provider: openai\n  kserveVersion: v0.17\n  tls: false", []Problem{{"spec.tls", "is false, but KServe v0.17 always routes HTTPS to the workload (its Service's appProtocol is https); remove tls"}}},
-		{"no download switch on v0.16", "provider: openai\n  kserveVersion: v0.16\n  skipModelDownload: true", []Problem{{"spec.skipModelDownload", "KServe v0.16 has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)"}}},
-		{"provider of the other line", "provider: meta\n  model: m\n  imageLine: llama-stack", []Problem{{"spec.provider", "meta is a provider of the ogx line only, and the image is of the llama-stack line; use an image of the ogx line (spec.image)"}}},
-		{"unknown line", "provider: openai\n  imageLine: llama", []Problem{{"spec.imageLine", `"llama" is not a server line; use one of llama-stack, ogx`}}},
-		{"root user", "provider: openai\n  runAsUser: 0", []Problem{{"spec.runAsUser", "is 0; give a non-root UID from 1 to 2147483647, for example 1001"}}},
-		{"setting of the other line", "provider: bedrock\n  image: docker.io/llamastack/distribution-starter:0.3.5\n  settings: {AWS_ROLE_ARN: arn}", []Problem{{"spec.settings.AWS_ROLE_ARN", "is not a setting of bedrock; valid settings: AWS_DEFAULT_REGION"}}},
-		{"a key pasted as the Secret's name", "provider: openai\n  apiKeySecret: {name: sk-proj-AbCdEf0123456789canary}", []Problem{{"spec.apiKeySecret.name", "is not a valid Secret name, and it looks like a credential (30 characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared"}}},
-		{"target namespace", "provider: openai\n  target: {namespace: LLM}", []Problem{{"spec.target.namespace", `"LLM" is not a valid namespace name; use a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`}}},
+			[]diag.Problem{{Path: "spec.apiKeySecret.name", Message: `"` + repeat("a", 64) + `..." is 254 characters; a Secret name is a DNS subdomain of at most 253`}}},
+		{"tier duplicate", "provider: openai\n  tiers: [free, free]", []diag.Problem{{Path: "spec.tiers[1]", Message: `tier "free" is listed twice; list each tier once`}}},
+		{"empty tier", "provider: openai\n  tiers: ['']", []diag.Problem{{Path: "spec.tiers[0]", Message: "must not be empty; give a tier name"}}},
+		{"unknown KServe release", "provider: openai\n  kserveVersion: v0.15", []diag.Problem{{Path: "spec.kserveVersion", Message: `"v0.15" is not a KServe release this function knows; use one of v0.16, v0.17, v0.18, v0.19, v0.20 (the first with LLMInferenceService is v0.16)`}}},
+		{"plain HTTP where KServe routes HTTPS", "provider: openai\n  kserveVersion: v0.17\n  tls: false", []diag.Problem{{Path: "spec.tls", Message: "is false, but KServe v0.17 always routes HTTPS to the workload (its Service's appProtocol is https); remove tls"}}},
+		{"no download switch on v0.16", "provider: openai\n  kserveVersion: v0.16\n  skipModelDownload: true", []diag.Problem{{Path: "spec.skipModelDownload", Message: "KServe v0.16 has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)"}}},
+		{"provider of the other line", "provider: meta\n  model: m\n  imageLine: llama-stack", []diag.Problem{{Path: "spec.provider", Message: "meta is a provider of the ogx line only, and the image is of the llama-stack line; use an image of the ogx line (spec.image)"}}},
+		{"unknown line", "provider: openai\n  imageLine: llama", []diag.Problem{{Path: "spec.imageLine", Message: `"llama" is not a server line; use one of llama-stack, ogx`}}},
+		{"root user", "provider: openai\n  runAsUser: 0", []diag.Problem{{Path: "spec.runAsUser", Message: "is 0; give a non-root UID from 1 to 2147483647, for example 1001"}}},
+		{"setting of the other line", "provider: bedrock\n  image: docker.io/llamastack/distribution-starter:0.3.5\n  settings: {AWS_ROLE_ARN: arn}", []diag.Problem{{Path: "spec.settings.AWS_ROLE_ARN", Message: "is not a setting of bedrock; valid settings: AWS_DEFAULT_REGION"}}},
+		{"a key pasted as the Secret's name", "provider: openai\n  apiKeySecret: {name: sk-proj-AbCdEf0123456789canary}", []diag.Problem{{Path: "spec.apiKeySecret.name", Message: "is not a valid Secret name, and it looks like a credential (30 characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared"}}},
+		{"target namespace", "provider: openai\n  target: {namespace: LLM}", []diag.Problem{{Path: "spec.target.namespace", Message: `"LLM" is not a valid namespace name; use a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errs, _ := load(t, header+"spec:\n  "+tc.spec+"\n")

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"reflect"
 	"sort"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 // problem with its full field path: unknown fields (with the valid ones and a likely
 // misspelling), duplicate keys, and values of the wrong YAML type. A YAML null is accepted
 // anywhere and means "not set".
-func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
+func checkShape(node *yaml.Node, t reflect.Type, path string) []diag.Problem {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -26,21 +27,21 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 	switch t.Kind() {
 	case reflect.Struct:
 		if node.Kind != yaml.MappingNode {
-			return []Problem{{Path: path, Message: fmt.Sprintf("must be a map of fields (%s), not %s", strings.Join(fieldNames(t), ", "), describe(node))}}
+			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a map of fields (%s), not %s", strings.Join(fieldNames(t), ", "), describe(node))}}
 		}
-		var problems []Problem
+		var problems []diag.Problem
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			key, value := node.Content[i].Value, node.Content[i+1]
 			fieldPath := join(path, key)
 			if seen[key] {
-				problems = append(problems, Problem{Path: fieldPath, Message: "is set twice; keep one"})
+				problems = append(problems, diag.Problem{Path: fieldPath, Message: "is set twice; keep one"})
 				continue
 			}
 			seen[key] = true
 			field, ok := fieldByName(t, key)
 			if !ok {
-				problems = append(problems, Problem{Path: fieldPath, Message: unknownFieldMessage(key, fieldNames(t))})
+				problems = append(problems, diag.Problem{Path: fieldPath, Message: unknownFieldMessage(key, fieldNames(t))})
 				continue
 			}
 			problems = append(problems, checkShape(value, field.Type, fieldPath)...)
@@ -48,22 +49,22 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 		return problems
 	case reflect.Map:
 		if node.Kind != yaml.MappingNode {
-			return []Problem{{Path: path, Message: fmt.Sprintf("must be a map of strings, not %s", describe(node))}}
+			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a map of strings, not %s", describe(node))}}
 		}
-		var problems []Problem
+		var problems []diag.Problem
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			problems = append(problems, checkShape(node.Content[i+1], t.Elem(), join(path, node.Content[i].Value))...)
 		}
 		return problems
 	case reflect.Slice:
 		if node.Kind != yaml.SequenceNode {
-			return []Problem{{Path: path, Message: fmt.Sprintf("must be a list, not %s", describe(node))}}
+			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a list, not %s", describe(node))}}
 		}
-		var problems []Problem
+		var problems []diag.Problem
 		for i, item := range node.Content {
 			itemPath := fmt.Sprintf("%s[%d]", path, i)
 			if isNull(item) {
-				problems = append(problems, Problem{Path: itemPath, Message: "must not be empty"})
+				problems = append(problems, diag.Problem{Path: itemPath, Message: "must not be empty"})
 				continue
 			}
 			problems = append(problems, checkShape(item, t.Elem(), itemPath)...)
@@ -75,18 +76,18 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []Problem {
 			if node.Kind == yaml.ScalarNode {
 				msg += " (quote it if you meant the text)"
 			}
-			return []Problem{{Path: path, Message: msg}}
+			return []diag.Problem{{Path: path, Message: msg}}
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagInt {
-			return []Problem{{Path: path, Message: fmt.Sprintf("must be a whole number, not %s", describe(node))}}
+			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a whole number, not %s", describe(node))}}
 		}
 		if _, err := strconv.ParseInt(node.Value, 0, t.Bits()); err != nil {
-			return []Problem{{Path: path, Message: fmt.Sprintf("%s is out of range for a %d-bit whole number", truncate(node.Value), t.Bits())}}
+			return []diag.Problem{{Path: path, Message: fmt.Sprintf("%s is out of range for a %d-bit whole number", truncate(node.Value), t.Bits())}}
 		}
 	case reflect.Bool:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagBool {
-			return []Problem{{Path: path, Message: fmt.Sprintf("must be true or false, not %s", describe(node))}}
+			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be true or false, not %s", describe(node))}}
 		}
 	default:
 		panic(fmt.Sprintf("checkShape: no rule for %s", t))

@@ -6,6 +6,7 @@ package generate
 
 import (
 	"fmt"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"net/url"
 	"sort"
 	"strconv"
@@ -32,23 +33,17 @@ const (
 	maxRefName = 63
 )
 
-// Finding is a reason the function cannot generate an object for a service.
-type Finding struct {
-	Path    string
-	Message string
-}
-
 // Objects returns the objects cfg asks for, for the configured service isvc.
-func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []Finding) {
+func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []diag.Problem) {
 	name, namespace := isvc.GetName(), isvc.GetNamespace()
 	var objects []*yaml.RNode
-	var findings []Finding
+	var findings []diag.Problem
 	if m := cfg.MaaS; m != nil {
 		if (m.AuthPolicy != nil || m.Subscription != nil) && namespace == "" {
-			findings = append(findings, Finding{Path: "metadata.namespace", Message: "is not set, but MaaSAuthPolicy and MaaSSubscription refer to the model by namespace; set it (kustomize's namespace field, or kpt fn eval set-namespace)"})
+			findings = append(findings, diag.Problem{Path: "metadata.namespace", Message: "is not set, but MaaSAuthPolicy and MaaSSubscription refer to the model by namespace; set it (kustomize's namespace field, or kpt fn eval set-namespace)"})
 		}
 		if (m.AuthPolicy != nil || m.Subscription != nil) && len(name) > maxRefName {
-			findings = append(findings, Finding{Path: "metadata.name", Message: fmt.Sprintf("is %d characters, but MaaS refers to models by names of at most %d; shorten it", len(name), maxRefName)})
+			findings = append(findings, diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("is %d characters, but MaaS refers to models by names of at most %d; shorten it", len(name), maxRefName)})
 		}
 		if len(findings) > 0 {
 			return nil, findings

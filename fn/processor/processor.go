@@ -5,6 +5,7 @@ package processor
 
 import (
 	"fmt"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"reflect"
 	"slices"
 	"sort"
@@ -199,7 +200,7 @@ func expandLists(items []*yaml.RNode) []*yaml.RNode {
 // lineConfigs gives each target the config of its server line: a target runs on the line
 // of its own image unless the functionConfig names an image or a line. Warnings already
 // given for the functionConfig are not repeated.
-func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.Config, configRef *yaml.ResourceIdentifier, given []config.Problem) (map[*yaml.RNode]*config.Config, framework.Results) {
+func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.Config, configRef *yaml.ResourceIdentifier, given []diag.Problem) (map[*yaml.RNode]*config.Config, framework.Results) {
 	configs := map[*yaml.RNode]*config.Config{}
 	var failed framework.Results
 	for _, t := range targets {

@@ -6,6 +6,7 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"regexp"
 	"slices"
 	"strings"
@@ -59,30 +60,24 @@ var probes = []string{"startupProbe", "livenessProbe", "readinessProbe"}
 // preset's httpGet into the probe, and a probe with two handlers is rejected.
 var otherHandlers = []string{"exec", "tcpSocket", "grpc"}
 
-// Finding is a problem in one resource, at a field path.
-type Finding struct {
-	Path    string
-	Message string
-}
-
 // Outcome is what Apply did to one resource.
 type Outcome struct {
 	// Changes describe each field that changed, for the info result.
 	Changes []string
 	// Warnings are suspicious things the function accepted.
-	Warnings []Finding
+	Warnings []diag.Problem
 }
 
 // Check finds what would stop Apply on isvc, without changing it.
-func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
+func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	if f := checkName(isvc.GetName()); f != nil {
-		return []Finding{*f}
+		return []diag.Problem{*f}
 	}
-	var errs []Finding
+	var errs []diag.Problem
 	root := isvc.YNode()
 	spec := field(root, "spec")
 	if spec != nil && !isNull(spec) && spec.Kind != yaml.MappingNode {
-		return []Finding{{Path: "spec", Message: "must be a map (the LLMInferenceService spec), not " + yamlnode.Describe(spec)}}
+		return []diag.Problem{{Path: "spec", Message: "must be a map (the LLMInferenceService spec), not " + yamlnode.Describe(spec)}}
 	}
 	for _, path := range [][]string{{"model"}, {"router"}, {"router", "gateway"}, {"template"}, {"storageInitializer"}} {
 		n := spec
@@ -90,20 +85,20 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 			n = field(n, key)
 		}
 		if !isNull(n) && n.Kind != yaml.MappingNode {
-			errs = append(errs, Finding{Path: "spec." + strings.Join(path, "."), Message: "must be a map, not " + yamlnode.Describe(n)})
+			errs = append(errs, diag.Problem{Path: "spec." + strings.Join(path, "."), Message: "must be a map, not " + yamlnode.Describe(n)})
 		}
 	}
 	if len(errs) > 0 {
 		return errs
 	}
 	if refs := field(field(field(spec, "router"), "gateway"), "refs"); !isNull(refs) && refs.Kind != yaml.SequenceNode {
-		errs = append(errs, Finding{Path: "spec.router.gateway.refs", Message: "must be a list, not " + yamlnode.Describe(refs)})
+		errs = append(errs, diag.Problem{Path: "spec.router.gateway.refs", Message: "must be a list, not " + yamlnode.Describe(refs)})
 	}
 
 	if existing, ok := annotation(isvc, TiersAnnotation); ok && !cfg.SetTiers {
 		var tiers []string
 		if err := json.Unmarshal([]byte(existing), &tiers); err != nil || tiers == nil {
-			errs = append(errs, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)})
+			errs = append(errs, diag.Problem{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)})
 		}
 	}
 	containers := field(field(spec, "template"), "containers")
@@ -112,14 +107,14 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 	}
 	const containersPath = "spec.template.containers"
 	if containers.Kind != yaml.SequenceNode {
-		return append(errs, Finding{Path: containersPath, Message: "must be a list of containers, not " + yamlnode.Describe(containers)})
+		return append(errs, diag.Problem{Path: containersPath, Message: "must be a list of containers, not " + yamlnode.Describe(containers)})
 	}
 	var names []string
 	mains := 0
 	for i, c := range containers.Content {
 		name, _ := stringValue(c, "name")
 		if c.Kind != yaml.MappingNode || name == "" {
-			errs = append(errs, Finding{Path: fmt.Sprintf("%s[%d]", containersPath, i), Message: "must be a container with a name"})
+			errs = append(errs, diag.Problem{Path: fmt.Sprintf("%s[%d]", containersPath, i), Message: "must be a container with a name"})
 			continue
 		}
 		names = append(names, name)
@@ -132,16 +127,16 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 	}
 	switch {
 	case mains == 0:
-		return append(errs, Finding{Path: containersPath, Message: fmt.Sprintf("has no container named %q (found: %s); KServe runs only the container named main as the model server and adds any other next to its vLLM container: rename the Llama Stack container to main",
+		return append(errs, diag.Problem{Path: containersPath, Message: fmt.Sprintf("has no container named %q (found: %s); KServe runs only the container named main as the model server and adds any other next to its vLLM container: rename the Llama Stack container to main",
 			MainContainer, strings.Join(names, ", "))})
 	case mains > 1:
-		return append(errs, Finding{Path: containersPath, Message: fmt.Sprintf("has %d containers named main; keep exactly one", mains)})
+		return append(errs, diag.Problem{Path: containersPath, Message: fmt.Sprintf("has %d containers named main; keep exactly one", mains)})
 	}
 	main := containers.Content[itemByName(containers, MainContainer)]
 	mainPath := containersPath + "[name=main]"
 	for _, key := range []string{"env", "ports", "volumeMounts"} {
 		if list := field(main, key); !isNull(list) && list.Kind != yaml.SequenceNode {
-			errs = append(errs, Finding{Path: mainPath + "." + key, Message: "must be a list, not " + yamlnode.Describe(list)})
+			errs = append(errs, diag.Problem{Path: mainPath + "." + key, Message: "must be a list, not " + yamlnode.Describe(list)})
 		}
 	}
 	if env := field(main, "env"); !isNull(env) && env.Kind == yaml.SequenceNode {
@@ -149,11 +144,11 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 		for i, e := range env.Content {
 			name, ok := stringValue(e, "name")
 			if !ok || name == "" {
-				errs = append(errs, Finding{Path: fmt.Sprintf("%s.env[%d]", mainPath, i), Message: "must be an env var with a name"})
+				errs = append(errs, diag.Problem{Path: fmt.Sprintf("%s.env[%d]", mainPath, i), Message: "must be an env var with a name"})
 				continue
 			}
 			if seen[name] {
-				errs = append(errs, Finding{Path: fmt.Sprintf("%s.env[name=%s]", mainPath, name), Message: "is defined twice; Kubernetes keeps the last one silently: remove one"})
+				errs = append(errs, diag.Problem{Path: fmt.Sprintf("%s.env[name=%s]", mainPath, name), Message: "is defined twice; Kubernetes keeps the last one silently: remove one"})
 			}
 			seen[name] = true
 		}
@@ -164,12 +159,12 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []Finding {
 			continue
 		}
 		if p.Kind != yaml.MappingNode {
-			errs = append(errs, Finding{Path: mainPath + "." + probe, Message: "must be a map, not " + yamlnode.Describe(p)})
+			errs = append(errs, diag.Problem{Path: mainPath + "." + probe, Message: "must be a map, not " + yamlnode.Describe(p)})
 			continue
 		}
 		for _, h := range otherHandlers {
 			if field(p, h) != nil {
-				errs = append(errs, Finding{Path: mainPath + "." + probe + "." + h, Message: fmt.Sprintf("KServe merges its preset's httpGet into every probe, and a probe with both httpGet and %s is rejected; remove %s (the function sets httpGet %s on port %d)",
+				errs = append(errs, diag.Problem{Path: mainPath + "." + probe + "." + h, Message: fmt.Sprintf("KServe merges its preset's httpGet into every probe, and a probe with both httpGet and %s is rejected; remove %s (the function sets httpGet %s on port %d)",
 					h, h, HealthPath, Port)})
 			}
 		}
@@ -183,14 +178,14 @@ var serviceName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9](
 // checkName checks the service's final name (after kustomize's namePrefix and nameSuffix):
 // the function writes it as the value of the label app.kubernetes.io/instance, at most 63
 // characters, and into the names of the objects it generates.
-func checkName(name string) *Finding {
+func checkName(name string) *diag.Problem {
 	switch {
 	case name == "":
-		return &Finding{Path: "metadata.name", Message: "is missing; every LLMInferenceService needs a name"}
+		return &diag.Problem{Path: "metadata.name", Message: "is missing; every LLMInferenceService needs a name"}
 	case !serviceName.MatchString(name):
-		return &Finding{Path: "metadata.name", Message: fmt.Sprintf("%q is not a valid name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", yamlnode.Truncate(name))}
+		return &diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("%q is not a valid name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", yamlnode.Truncate(name))}
 	case len(name) > 63:
-		return &Finding{Path: "metadata.name", Message: fmt.Sprintf("is %d characters (with kustomize's namePrefix and nameSuffix), but the function writes it as the value of the label %s, at most 63: shorten the name or the prefix", len(name), InstanceLabel)}
+		return &diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("is %d characters (with kustomize's namePrefix and nameSuffix), but the function writes it as the value of the label %s, at most 63: shorten the name or the prefix", len(name), InstanceLabel)}
 	}
 	return nil
 }
@@ -276,7 +271,7 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 	}
 	warnForeignCredentials(containers.Content[i], cfg, &out)
 	if isvc.GetNamespace() == "" {
-		out.Warnings = append(out.Warnings, Finding{Path: "metadata.namespace", Message: fmt.Sprintf("is not set, so the model does not answer to publishers/<namespace>/models/%s, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)", cfg.Model())})
+		out.Warnings = append(out.Warnings, diag.Problem{Path: "metadata.namespace", Message: fmt.Sprintf("is not set, so the model does not answer to publishers/<namespace>/models/%s, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)", cfg.Model())})
 	}
 	return out, nil
 }
@@ -309,7 +304,7 @@ func applyMetadata(isvc *yaml.RNode, cfg *config.Config, changed func(bool, stri
 		// spec.tiers owns the annotation: replace a different value (a re-render after
 		// spec.tiers changed, in kpt's in-place packages), and say so.
 		if ok {
-			out.Warnings = append(out.Warnings, Finding{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
+			out.Warnings = append(out.Warnings, diag.Problem{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
 		}
 		setString(annotations, TiersAnnotation, tiersJSON(cfg.Tiers))
 		changed(true, "annotation %s=%s", TiersAnnotation, tiersJSON(cfg.Tiers))
@@ -326,11 +321,11 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 	case !has || image == "":
 		changed(setString(main, "image", llamastack.DefaultImage), "image=%s", llamastack.DefaultImage)
 	case config.UnpinnedImage(image):
-		out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, llamastack.DefaultImage)})
+		out.Warnings = append(out.Warnings, diag.Problem{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, llamastack.DefaultImage)})
 	}
 	if image, _ := stringValue(main, "image"); cfg.LineFromImage {
 		if _, known := llamastack.ImageOf(image); !known {
-			out.Warnings = append(out.Warnings, Finding{Path: path + ".image", Message: fmt.Sprintf("%s is not an image repository the function knows (%s); it is started as a %s image: set spec.imageLine if it is another line",
+			out.Warnings = append(out.Warnings, diag.Problem{Path: path + ".image", Message: fmt.Sprintf("%s is not an image repository the function knows (%s); it is started as a %s image: set spec.imageLine if it is another line",
 				llamastack.Repository(image), strings.Join(llamastack.Repositories(), ", "), cfg.Line.Name)})
 		}
 	}
@@ -345,7 +340,7 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 		}
 		changed(did, "command and args run the start-up of ConfigMap %s", StartupConfigMap(isvc, cfg))
 	} else if isNull(field(main, "args")) {
-		out.Warnings = append(out.Warnings, Finding{Path: path + ".args", Message: "main has a command but no args: KServe v0.16's preset then appends its vLLM args to your command; set args (args: [] if none)"})
+		out.Warnings = append(out.Warnings, diag.Problem{Path: path + ".args", Message: "main has a command but no args: KServe v0.16's preset then appends its vLLM args to your command; set args (args: [] if none)"})
 	}
 
 	ports := listAt(main, "ports")
@@ -525,7 +520,7 @@ func applyStorageInitializer(spec *yaml.Node, cfg *config.Config, changed func(b
 		changed(setBool(si, "enabled", false), "spec.storageInitializer.enabled=false (no model download)")
 	case !cfg.KServe.StorageInitializerField && si != nil:
 		removeField(spec, "storageInitializer")
-		out.Warnings = append(out.Warnings, Finding{Path: "spec.storageInitializer", Message: fmt.Sprintf("was removed: KServe %s has no such field, and its API server rejects it", cfg.KServe.Version)})
+		out.Warnings = append(out.Warnings, diag.Problem{Path: "spec.storageInitializer", Message: fmt.Sprintf("was removed: KServe %s has no such field, and its API server rejects it", cfg.KServe.Version)})
 		changed(true, "removed spec.storageInitializer")
 	}
 }
@@ -539,7 +534,7 @@ func removeGatewayRefs(router *yaml.Node, cfg *config.Config, out *Outcome) bool
 		return false
 	}
 	if !isNull(refs) && len(refs.Content) > 0 {
-		out.Warnings = append(out.Warnings, Finding{Path: "spec.router.gateway.refs", Message: fmt.Sprintf("was removed: KServe %s rejects gateway refs together with the managed route; the route goes to the cluster's ingress gateway, so set ingress.kserveIngressGateway in inferenceservice-config to %s/%s",
+		out.Warnings = append(out.Warnings, diag.Problem{Path: "spec.router.gateway.refs", Message: fmt.Sprintf("was removed: KServe %s rejects gateway refs together with the managed route; the route goes to the cluster's ingress gateway, so set ingress.kserveIngressGateway in inferenceservice-config to %s/%s",
 			cfg.KServe.Version, cfg.GatewayNamespace, cfg.GatewayName)})
 	}
 	removeField(gateway, "refs")
@@ -602,7 +597,7 @@ func warnForeignCredentials(main *yaml.Node, cfg *config.Config, out *Outcome) {
 	for _, e := range env.Content {
 		name, _ := stringValue(e, "name")
 		if other, ok := providers.BySecretEnv(name); ok && !configured[other.Name] {
-			out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: fmt.Sprintf("is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
+			out.Warnings = append(out.Warnings, diag.Problem{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: fmt.Sprintf("is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
 				other.DisplayName, strings.Join(names, ", "), other.DisplayName, other.Name)})
 		}
 	}
@@ -623,7 +618,7 @@ func setGatewayRefs(gateway *yaml.Node, cfg *config.Config, out *Outcome) bool {
 			n, _ := stringValue(r, "name")
 			ns, _ := stringValue(r, "namespace")
 			if n != cfg.GatewayName || ns != cfg.GatewayNamespace {
-				out.Warnings = append(out.Warnings, Finding{Path: "spec.router.gateway.refs", Message: fmt.Sprintf("replaced gateway ref %s/%s with %s/%s from spec.gateway", ns, n, cfg.GatewayNamespace, cfg.GatewayName)})
+				out.Warnings = append(out.Warnings, diag.Problem{Path: "spec.router.gateway.refs", Message: fmt.Sprintf("replaced gateway ref %s/%s with %s/%s from spec.gateway", ns, n, cfg.GatewayNamespace, cfg.GatewayName)})
 			}
 		}
 	}
@@ -650,7 +645,7 @@ func upsertSecretEnv(env *yaml.Node, name, secret, key string, optional bool, ou
 	e := env.Content[i]
 	did := false
 	if removeField(e, "value") {
-		out.Warnings = append(out.Warnings, Finding{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)"})
+		out.Warnings = append(out.Warnings, diag.Problem{Path: "spec.template.containers[name=main].env[name=" + name + "]", Message: "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)"})
 		did = true
 	}
 	valueFrom := field(e, "valueFrom")

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"os"
 	"strings"
 	"testing"
@@ -103,7 +104,7 @@ func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
 	require.NoError(t, err)
 	node, out := apply(t, string(b), testConfig(t, "openai"))
-	require.Equal(t, []Finding{{Path: "metadata.namespace", Message: "is not set, so the model does not answer to publishers/<namespace>/models/gpt-4o, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)"}}, out.Warnings,
+	require.Equal(t, []diag.Problem{{Path: "metadata.namespace", Message: "is not set, so the model does not answer to publishers/<namespace>/models/gpt-4o, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)"}}, out.Warnings,
 		"the overlays set the namespace")
 	require.Equal(t, []string{
 		"label provider=openai", "label app.kubernetes.io/instance=llamastack", "spec.model.name=gpt-4o",
