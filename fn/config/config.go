@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -15,6 +14,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -78,6 +80,40 @@ type ProviderConfig struct {
 // Model is the model KServe serves: the first provider's.
 func (c *Config) Model() string { return c.Providers[0].Model }
 
+// ImageFor is the image of a main container whose base image is base: spec.image, else the
+// base's, else the default.
+func (c *Config) ImageFor(base string) string {
+	return cmp.Or(c.Image, base, llamastack.DefaultImage)
+}
+
+// ModelURIFor is the spec.model.uri of the service named service whose base has the uri
+// current: spec.modelURI, else the base's own uri, else (or in place of a placeholder of
+// another release) the placeholder, which is reported as such.
+//
+// The placeholder suits a server that needs no weights: a Hugging Face URI that is never
+// downloaded (storageInitializer.enabled=false), or, where the release cannot switch the
+// download off, the empty PersistentVolumeClaim NoWeightsClaim, which KServe mounts without
+// an init container.
+func (c *Config) ModelURIFor(service, current string) (uri string, placeholder bool) {
+	if c.ModelURI != "" {
+		return c.ModelURI, false
+	}
+	if current != "" && current != v1alpha1.DefaultModelURI && current != NoWeightsURI(service) {
+		return current, false
+	}
+	if c.KServe.StorageInitializerField {
+		return v1alpha1.DefaultModelURI, true
+	}
+	return NoWeightsURI(service), true
+}
+
+// NoWeightsClaim names the empty PersistentVolumeClaim generated for a service where the
+// KServe release cannot switch the model download off; NoWeightsURI is its model URI.
+func NoWeightsClaim(service string) string { return service + "-no-weights" }
+
+// NoWeightsURI is the model URI of NoWeightsClaim.
+func NoWeightsURI(service string) string { return "pvc://" + NoWeightsClaim(service) }
+
 // Source says what the functionConfig was, for messages: kind, apiVersion and name.
 type Source struct {
 	APIVersion, Kind, Name string
@@ -109,7 +145,7 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []diag.Proble
 	if fc.YNode().Kind != yaml.MappingNode {
 		return nil, src, []diag.Problem{{Message: fmt.Sprintf("the functionConfig must be a %s object, not %s", v1alpha1.Kind, describe(fc.YNode()))}}, nil
 	}
-	if problem := CheckObjectShape(fc.YNode()); problem != "" {
+	if problem := yamlnode.CheckObjectShape(fc.YNode()); problem != "" {
 		return nil, src, []diag.Problem{{Message: "the functionConfig's " + problem}}, nil
 	}
 	src = Source{APIVersion: fc.GetApiVersion(), Kind: fc.GetKind(), Name: fc.GetName()}
@@ -389,8 +425,8 @@ func checkImageAndURI(spec v1alpha1.Spec, p func(string) string) (errs, warnings
 		switch {
 		case strings.ContainsAny(spec.Image, " \t\n"):
 			errs = append(errs, diag.Problem{Path: p("image"), Message: fmt.Sprintf("%q contains white space; give an image reference such as %s", truncate(spec.Image), llamastack.DefaultImage)})
-		case UnpinnedImage(spec.Image):
-			warnings = append(warnings, diag.Problem{Path: p("image"), Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest such as %s", truncate(spec.Image), llamastack.DefaultImage)})
+		case llamastack.Unpinned(spec.Image):
+			warnings = append(warnings, diag.Problem{Path: p("image"), Message: llamastack.UnpinnedWarning(truncate(spec.Image))})
 		}
 	}
 	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
@@ -743,19 +779,6 @@ func LooksLikeCredential(s string) bool {
 		}
 	}
 	return len(s) >= 24 && upper && lower && digit
-}
-
-// UnpinnedImage reports whether an image reference has no digest and no tag, or :latest.
-func UnpinnedImage(image string) bool {
-	if strings.Contains(image, "@") {
-		return false
-	}
-	lastSlash := strings.LastIndex(image, "/")
-	tagAt := strings.LastIndex(image, ":")
-	if tagAt <= lastSlash {
-		return true
-	}
-	return image[tagAt+1:] == "latest"
 }
 
 func or(value, fallback string) string {

@@ -1,8 +1,9 @@
 package config
 
 import (
-	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"testing"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 

@@ -2,11 +2,12 @@ package config
 
 import (
 	"fmt"
-	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 

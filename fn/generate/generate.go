@@ -6,31 +6,22 @@ package generate
 
 import (
 	"fmt"
-	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
+	"github.com/llamastack-integration/llamastack-integration/fn/maas"
+	"github.com/llamastack-integration/llamastack-integration/fn/startup"
+
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
-	"github.com/llamastack-integration/llamastack-integration/fn/transform"
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
-)
-
-const (
-	// GeneratedForAnnotation marks every object the function generates, with the name of the
-	// LLMInferenceService it was generated for. The function replaces only objects so marked.
-	GeneratedForAnnotation = "llamastack.opendatahub.io/generated-for"
-	// MaaSAPIVersion is the API version of MaaS's CRDs.
-	MaaSAPIVersion = "maas.opendatahub.io/v1alpha1"
-	// DisplayNameAnnotation and DescriptionAnnotation are what MaaS shows of a model.
-	DisplayNameAnnotation = "openshift.io/display-name"
-	DescriptionAnnotation = "openshift.io/description"
-	// maxRefName is the longest model name MaaS's modelRefs accept.
-	maxRefName = 63
 )
 
 // Objects returns the objects cfg asks for, for the configured service isvc.
@@ -42,8 +33,8 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []diag.Proble
 		if (m.AuthPolicy != nil || m.Subscription != nil) && namespace == "" {
 			findings = append(findings, diag.Problem{Path: "metadata.namespace", Message: "is not set, but MaaSAuthPolicy and MaaSSubscription refer to the model by namespace; set it (kustomize's namespace field, or kpt fn eval set-namespace)"})
 		}
-		if (m.AuthPolicy != nil || m.Subscription != nil) && len(name) > maxRefName {
-			findings = append(findings, diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("is %d characters, but MaaS refers to models by names of at most %d; shorten it", len(name), maxRefName)})
+		if (m.AuthPolicy != nil || m.Subscription != nil) && len(name) > maas.MaxModelRefName {
+			findings = append(findings, diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("is %d characters, but MaaS refers to models by names of at most %d; shorten it", len(name), maas.MaxModelRefName)})
 		}
 		if len(findings) > 0 {
 			return nil, findings
@@ -55,7 +46,7 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []diag.Proble
 			subjects := yaml.NewMapRNode(nil)
 			setList(subjects, "groups", groupList(a.Groups))
 			setList(subjects, "users", stringList(a.Users))
-			objects = append(objects, object(MaaSAPIVersion, "MaaSAuthPolicy", name, a.Namespace, isvc, cfg, map[string]*yaml.RNode{
+			objects = append(objects, object(maas.APIVersion, "MaaSAuthPolicy", name, a.Namespace, isvc, cfg, map[string]*yaml.RNode{
 				"modelRefs": list(mapOf("name", str(name), "namespace", str(namespace))),
 				"subjects":  subjects,
 			}))
@@ -75,17 +66,26 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []diag.Proble
 			if s.Priority != nil {
 				fields["priority"] = integer(int64(*s.Priority))
 			}
-			objects = append(objects, object(MaaSAPIVersion, "MaaSSubscription", name, s.Namespace, isvc, cfg, fields))
+			objects = append(objects, object(maas.APIVersion, "MaaSSubscription", name, s.Namespace, isvc, cfg, fields))
 		}
 	}
 	if np := cfg.NetworkPolicy; np != nil {
 		objects = append(objects, networkPolicy(isvc, cfg))
 	}
 	objects = append(objects, startupConfigMap(isvc, cfg))
-	if uri, placeholder := transform.ModelURI(isvc, cfg); placeholder && uri == "pvc://"+transform.NoWeightsClaim(name) {
+	if uri, placeholder := cfg.ModelURIFor(name, modelURI(isvc)); placeholder && uri == config.NoWeightsURI(name) {
 		objects = append(objects, noWeightsClaim(isvc, cfg))
 	}
 	return objects, nil
+}
+
+// modelURI is the uri of isvc's spec.model, or "".
+func modelURI(isvc *yaml.RNode) string {
+	n := yamlnode.Field(yamlnode.Field(yamlnode.Field(isvc.YNode(), "spec"), "model"), "uri")
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
 }
 
 func modelRef(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
@@ -102,11 +102,11 @@ func modelRef(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 		}
 		description = fmt.Sprintf("%s from %s, served by Llama Stack through the MaaS gateway", first.Model, strings.Join(names, ", "))
 	}
-	ref := object(MaaSAPIVersion, "MaaSModelRef", isvc.GetName(), isvc.GetNamespace(), isvc, cfg, map[string]*yaml.RNode{
+	ref := object(maas.APIVersion, "MaaSModelRef", isvc.GetName(), isvc.GetNamespace(), isvc, cfg, map[string]*yaml.RNode{
 		"modelRef": mapOf("kind", str("LLMInferenceService"), "name", str(isvc.GetName())),
 	})
-	_ = ref.PipeE(yaml.SetAnnotation(DisplayNameAnnotation, display))
-	_ = ref.PipeE(yaml.SetAnnotation(DescriptionAnnotation, description))
+	_ = ref.PipeE(yaml.SetAnnotation(maas.DisplayNameAnnotation, display))
+	_ = ref.PipeE(yaml.SetAnnotation(maas.DescriptionAnnotation, description))
 	return ref
 }
 
@@ -137,7 +137,7 @@ func networkPolicy(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 	return object("networking.k8s.io/v1", "NetworkPolicy", isvc.GetName(), isvc.GetNamespace(), isvc, cfg, map[string]*yaml.RNode{
 		"podSelector": mapOf("matchLabels", selector),
 		"policyTypes": stringList([]string{"Ingress", "Egress"}),
-		"ingress":     list(mapOf("from", from, "ports", list(mapOf("protocol", str("TCP"), "port", integer(transform.Port))))),
+		"ingress":     list(mapOf("from", from, "ports", list(mapOf("protocol", str("TCP"), "port", integer(kserve.Port))))),
 		"egress":      list(mapOf("ports", dns), mapOf("ports", providerPorts)),
 	})
 }
@@ -147,8 +147,8 @@ func networkPolicy(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 // a hash of its content, so that a change rolls the pod. It holds no secret: credentials
 // reach the pod only as Secret references.
 func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
-	o := object("v1", "ConfigMap", transform.StartupConfigMap(isvc, cfg), isvc.GetNamespace(), isvc, cfg, nil)
-	files := transform.StartupFiles(isvc, cfg)
+	o := object("v1", "ConfigMap", startup.ConfigMapName(isvc, cfg), isvc.GetNamespace(), isvc, cfg, nil)
+	files := startup.Files(isvc, cfg)
 	data := yaml.NewMapRNode(nil)
 	for _, key := range []string{"launch.py", "settings.json"} {
 		value := yaml.NewStringRNode(files[key])
@@ -170,7 +170,7 @@ func IsStartupConfigMap(obj *yaml.RNode, service string) bool {
 // IsGenerated reports whether obj carries the function's mark.
 func IsGenerated(obj *yaml.RNode) bool {
 	meta := yamlnode.Field(obj.YNode(), "metadata")
-	value := yamlnode.Field(yamlnode.Field(meta, "annotations"), GeneratedForAnnotation)
+	value := yamlnode.Field(yamlnode.Field(meta, "annotations"), v1alpha1.GeneratedForAnnotation)
 	return value != nil && value.Kind == yaml.ScalarNode
 }
 
@@ -180,7 +180,7 @@ func IsGenerated(obj *yaml.RNode) bool {
 // storage classes commonly round up; with several replicas on different nodes, use a
 // ReadWriteMany storage class or give spec.modelURI a claim of your own.
 func noWeightsClaim(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
-	return object("v1", "PersistentVolumeClaim", transform.NoWeightsClaim(isvc.GetName()), isvc.GetNamespace(), isvc, cfg, map[string]*yaml.RNode{
+	return object("v1", "PersistentVolumeClaim", config.NoWeightsClaim(isvc.GetName()), isvc.GetNamespace(), isvc, cfg, map[string]*yaml.RNode{
 		"accessModes": stringList([]string{"ReadWriteOnce"}),
 		"resources":   mapOf("requests", mapOf("storage", str("1Mi"))),
 	})
@@ -224,10 +224,10 @@ func object(apiVersion, kind, name, namespace string, isvc *yaml.RNode, cfg *con
 	if namespace != "" {
 		_ = meta.PipeE(yaml.SetField("namespace", str(namespace)))
 	}
-	_ = meta.PipeE(yaml.SetField("annotations", mapOf(GeneratedForAnnotation, str(isvc.GetName()))))
+	_ = meta.PipeE(yaml.SetField("annotations", mapOf(v1alpha1.GeneratedForAnnotation, str(isvc.GetName()))))
 	_ = meta.PipeE(yaml.SetField("labels", mapOf(
-		transform.InstanceLabel, str(isvc.GetName()),
-		transform.ProviderLabel, str(cfg.Providers[0].Provider.Name),
+		v1alpha1.InstanceLabel, str(isvc.GetName()),
+		v1alpha1.ProviderLabel, str(cfg.Providers[0].Provider.Name),
 	)))
 	_ = o.PipeE(yaml.SetField("metadata", meta))
 	if spec == nil {

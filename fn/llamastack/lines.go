@@ -6,6 +6,7 @@ package llamastack
 
 import (
 	_ "embed"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -66,6 +67,10 @@ var images = []Image{
 	// Built by ogx-ai/ogx .github/workflows/pypi.yml from containers/Containerfile: USER 1001.
 	{Repository: "docker.io/ogxai/distribution-starter", Line: "ogx"},
 }
+
+// HealthPath is the server's health endpoint on both lines (Llama Stack 0.3.0 and OGX serve
+// /v1/health; KServe's vLLM preset probes /health).
+const HealthPath = "/v1/health"
 
 // DefaultImage is the newest starter release whose tag upstream proves: ogx-ai/ogx-k8s-operator
 // v0.14.0 pins it in distributions.json ("starter": "docker.io/ogxai/distribution-starter:1.3.0"),
@@ -135,4 +140,23 @@ func Repository(image string) string {
 		return "docker.io/" + repo
 	}
 	return repo
+}
+
+// Unpinned reports whether an image reference has no digest and no tag, or :latest: every
+// restart may then run another server.
+func Unpinned(image string) bool {
+	if strings.Contains(image, "@") {
+		return false
+	}
+	lastSlash := strings.LastIndex(image, "/")
+	tagAt := strings.LastIndex(image, ":")
+	if tagAt <= lastSlash {
+		return true
+	}
+	return image[tagAt+1:] == "latest"
+}
+
+// UnpinnedWarning is the one message for an unpinned image, wherever it was found.
+func UnpinnedWarning(image string) string {
+	return fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest (the default is %s)", image, DefaultImage)
 }

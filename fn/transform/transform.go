@@ -6,10 +6,13 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
+	"github.com/llamastack-integration/llamastack-integration/fn/maas"
+	"github.com/llamastack-integration/llamastack-integration/fn/startup"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -22,43 +25,9 @@ import (
 )
 
 const (
-	// MainContainer is the only container name KServe treats as the model server: a
-	// container with another name is added next to the vLLM preset's `main`.
-	MainContainer = "main"
-	// Port is where KServe's Service, InferencePool and probes expect the model server.
-	Port = 8000
-	// HealthPath is Llama Stack's health endpoint (the vLLM preset probes /health).
-	HealthPath = "/v1/health"
-	// TLSVolume and TLSMountPath are where KServe (v0.17+) mounts each workload's serving
-	// certificate; the mount is repeated here because v0.16 mounts it at /etc/ssl/certs.
-	TLSVolume    = "tls-certs"
-	TLSMountPath = "/var/run/kserve/tls"
-	// TiersAnnotation is legacy MaaS's access annotation: a JSON array of tier names.
-	TiersAnnotation = "alpha.maas.opendatahub.io/tiers"
 	// CredentialsDir holds each provider's mounted credentials file, in a folder per provider.
 	CredentialsDir = "/var/run/secrets/llamastack"
-	// ProviderLabel and InstanceLabel are the labels the function sets.
-	ProviderLabel = "provider"
-	InstanceLabel = "app.kubernetes.io/instance"
 )
-
-// Command and StartupScript start Llama Stack's starter distribution as a KServe model
-// server. command is replaced whole by KServe's merge, and args too (v0.16's preset has
-// vLLM args), so both are set. The script contains no "{{": KServe renders the merged spec
-// as a Go template.
-var Command = []string{"/bin/sh", "-c"}
-
-// startupMarker opens every start-up script the function writes (and has written), so that
-// it can tell its own start-up (which it keeps current) from a command the user wrote.
-const startupMarker = "# Llama Stack's starter distribution as a KServe model server"
-
-// probes are the container probes KServe's presets define; each must end up as one
-// httpGet handler on Llama Stack's health endpoint.
-var probes = []string{"startupProbe", "livenessProbe", "readinessProbe"}
-
-// otherHandlers are probe handlers that cannot be combined with httpGet: KServe merges the
-// preset's httpGet into the probe, and a probe with two handlers is rejected.
-var otherHandlers = []string{"exec", "tcpSocket", "grpc"}
 
 // Outcome is what Apply did to one resource.
 type Outcome struct {
@@ -95,10 +64,10 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 		errs = append(errs, diag.Problem{Path: "spec.router.gateway.refs", Message: "must be a list, not " + yamlnode.Describe(refs)})
 	}
 
-	if existing, ok := annotation(isvc, TiersAnnotation); ok && !cfg.SetTiers {
+	if existing, ok := annotation(isvc, maas.TiersAnnotation); ok && !cfg.SetTiers {
 		var tiers []string
 		if err := json.Unmarshal([]byte(existing), &tiers); err != nil || tiers == nil {
-			errs = append(errs, diag.Problem{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)})
+			errs = append(errs, diag.Problem{Path: "metadata.annotations." + maas.TiersAnnotation, Message: fmt.Sprintf("is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)})
 		}
 	}
 	containers := field(field(spec, "template"), "containers")
@@ -118,7 +87,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 			continue
 		}
 		names = append(names, name)
-		if name == MainContainer {
+		if name == kserve.MainContainer {
 			mains++
 		}
 	}
@@ -128,11 +97,11 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	switch {
 	case mains == 0:
 		return append(errs, diag.Problem{Path: containersPath, Message: fmt.Sprintf("has no container named %q (found: %s); KServe runs only the container named main as the model server and adds any other next to its vLLM container: rename the Llama Stack container to main",
-			MainContainer, strings.Join(names, ", "))})
+			kserve.MainContainer, strings.Join(names, ", "))})
 	case mains > 1:
 		return append(errs, diag.Problem{Path: containersPath, Message: fmt.Sprintf("has %d containers named main; keep exactly one", mains)})
 	}
-	main := containers.Content[itemByName(containers, MainContainer)]
+	main := containers.Content[itemByName(containers, kserve.MainContainer)]
 	mainPath := containersPath + "[name=main]"
 	for _, key := range []string{"env", "ports", "volumeMounts"} {
 		if list := field(main, key); !isNull(list) && list.Kind != yaml.SequenceNode {
@@ -153,7 +122,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 			seen[name] = true
 		}
 	}
-	for _, probe := range probes {
+	for _, probe := range kserve.Probes {
 		p := field(main, probe)
 		if isNull(p) {
 			continue
@@ -162,10 +131,10 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 			errs = append(errs, diag.Problem{Path: mainPath + "." + probe, Message: "must be a map, not " + yamlnode.Describe(p)})
 			continue
 		}
-		for _, h := range otherHandlers {
+		for _, h := range kserve.OtherProbeHandlers {
 			if field(p, h) != nil {
 				errs = append(errs, diag.Problem{Path: mainPath + "." + probe + "." + h, Message: fmt.Sprintf("KServe merges its preset's httpGet into every probe, and a probe with both httpGet and %s is rejected; remove %s (the function sets httpGet %s on port %d)",
-					h, h, HealthPath, Port)})
+					h, h, llamastack.HealthPath, kserve.Port)})
 			}
 		}
 	}
@@ -185,7 +154,7 @@ func checkName(name string) *diag.Problem {
 	case !serviceName.MatchString(name):
 		return &diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("%q is not a valid name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", yamlnode.Truncate(name))}
 	case len(name) > 63:
-		return &diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("is %d characters (with kustomize's namePrefix and nameSuffix), but the function writes it as the value of the label %s, at most 63: shorten the name or the prefix", len(name), InstanceLabel)}
+		return &diag.Problem{Path: "metadata.name", Message: fmt.Sprintf("is %d characters (with kustomize's namePrefix and nameSuffix), but the function writes it as the value of the label %s, at most 63: shorten the name or the prefix", len(name), v1alpha1.InstanceLabel)}
 	}
 	return nil
 }
@@ -252,9 +221,9 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		containers = &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
 		setField(template, "containers", containers)
 	}
-	i := itemByName(containers, MainContainer)
+	i := itemByName(containers, kserve.MainContainer)
 	if i < 0 {
-		containers.Content = append([]*yaml.Node{newMap("name", MainContainer)}, containers.Content...)
+		containers.Content = append([]*yaml.Node{newMap("name", kserve.MainContainer)}, containers.Content...)
 		i = 0
 		changed(true, "added container main")
 	}
@@ -288,8 +257,8 @@ func applyMetadata(isvc *yaml.RNode, cfg *config.Config, changed func(bool, stri
 		return err
 	}
 	first := cfg.Providers[0].Provider.Name
-	changed(setString(labels, ProviderLabel, first), "label %s=%s", ProviderLabel, first)
-	changed(setString(labels, InstanceLabel, name), "label %s=%s", InstanceLabel, name)
+	changed(setString(labels, v1alpha1.ProviderLabel, first), "label %s=%s", v1alpha1.ProviderLabel, first)
+	changed(setString(labels, v1alpha1.InstanceLabel, name), "label %s=%s", v1alpha1.InstanceLabel, name)
 	if len(labels.Content) == 0 {
 		removeField(meta, "labels")
 	}
@@ -300,14 +269,14 @@ func applyMetadata(isvc *yaml.RNode, cfg *config.Config, changed func(bool, stri
 	if err != nil {
 		return err
 	}
-	if existing, ok := stringValue(annotations, TiersAnnotation); !ok || !sameTiers(existing, cfg.Tiers) {
+	if existing, ok := stringValue(annotations, maas.TiersAnnotation); !ok || !sameTiers(existing, cfg.Tiers) {
 		// spec.tiers owns the annotation: replace a different value (a re-render after
 		// spec.tiers changed, in kpt's in-place packages), and say so.
 		if ok {
-			out.Warnings = append(out.Warnings, diag.Problem{Path: "metadata.annotations." + TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
+			out.Warnings = append(out.Warnings, diag.Problem{Path: "metadata.annotations." + maas.TiersAnnotation, Message: fmt.Sprintf("was %s in the input; replaced by %s from spec.tiers", existing, tiersJSON(cfg.Tiers))})
 		}
-		setString(annotations, TiersAnnotation, tiersJSON(cfg.Tiers))
-		changed(true, "annotation %s=%s", TiersAnnotation, tiersJSON(cfg.Tiers))
+		setString(annotations, maas.TiersAnnotation, tiersJSON(cfg.Tiers))
+		changed(true, "annotation %s=%s", maas.TiersAnnotation, tiersJSON(cfg.Tiers))
 	}
 	return nil
 }
@@ -320,8 +289,8 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 		changed(setString(main, "image", cfg.Image), "image=%s", cfg.Image)
 	case !has || image == "":
 		changed(setString(main, "image", llamastack.DefaultImage), "image=%s", llamastack.DefaultImage)
-	case config.UnpinnedImage(image):
-		out.Warnings = append(out.Warnings, diag.Problem{Path: path + ".image", Message: fmt.Sprintf("image %q is not pinned (no tag, or :latest): every restart may run a different Llama Stack; pin a release tag or digest, or set spec.image (default %s)", image, llamastack.DefaultImage)})
+	case llamastack.Unpinned(image):
+		out.Warnings = append(out.Warnings, diag.Problem{Path: path + ".image", Message: llamastack.UnpinnedWarning(image)})
 	}
 	if image, _ := stringValue(main, "image"); cfg.LineFromImage {
 		if _, known := llamastack.ImageOf(image); !known {
@@ -333,12 +302,12 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 	// Without a command, KServe's preset runs its vLLM command in our image. The function
 	// keeps its own start-up current and leaves a command the user wrote alone.
 	if isNull(field(main, "command")) || ownStartup(main) {
-		did := setStringList(main, "command", Command)
-		if current, _ := startupArgs(main); current != StartupScript {
-			setField(main, "args", literalList(StartupScript))
+		did := setStringList(main, "command", startup.Command)
+		if current, _ := startupArgs(main); current != startup.Script {
+			setField(main, "args", literalList(startup.Script))
 			did = true
 		}
-		changed(did, "command and args run the start-up of ConfigMap %s", StartupConfigMap(isvc, cfg))
+		changed(did, "command and args run the start-up of ConfigMap %s", startup.ConfigMapName(isvc, cfg))
 	} else if isNull(field(main, "args")) {
 		out.Warnings = append(out.Warnings, diag.Problem{Path: path + ".args", Message: "main has a command but no args: KServe v0.16's preset then appends its vLLM args to your command; set args (args: [] if none)"})
 	}
@@ -346,16 +315,16 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 	ports := listAt(main, "ports")
 	if !slices.ContainsFunc(ports.Content, func(p *yaml.Node) bool {
 		v, _ := stringValue(p, "containerPort")
-		return v == fmt.Sprint(Port)
+		return v == fmt.Sprint(kserve.Port)
 	}) {
-		ports.Content = append(ports.Content, newMap("containerPort", Port, "protocol", "TCP"))
-		changed(true, "containerPort %d", Port)
+		ports.Content = append(ports.Content, newMap("containerPort", kserve.Port, "protocol", "TCP"))
+		changed(true, "containerPort %d", kserve.Port)
 	}
 
 	env := listAt(main, "env")
-	changed(upsertEnvValue(env, cfg.Line.PortEnv, fmt.Sprint(Port)), "env %s=%d", cfg.Line.PortEnv, Port)
+	changed(upsertEnvValue(env, cfg.Line.PortEnv, fmt.Sprint(kserve.Port)), "env %s=%d", cfg.Line.PortEnv, kserve.Port)
 
-	for _, probe := range probes {
+	for _, probe := range kserve.Probes {
 		p := field(main, probe)
 		if isNull(p) {
 			p = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
@@ -366,10 +335,10 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 			get = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
 			setField(p, "httpGet", get)
 		}
-		did := setString(get, "path", HealthPath)
-		did = setInt(get, "port", Port) || did
+		did := setString(get, "path", llamastack.HealthPath)
+		did = setInt(get, "port", kserve.Port) || did
 		did = setString(get, "scheme", scheme(cfg.TLS)) || did
-		changed(did, "%s httpGet %s :%d%s", probe, strings.ToLower(scheme(cfg.TLS)), Port, HealthPath)
+		changed(did, "%s httpGet %s :%d%s", probe, strings.ToLower(scheme(cfg.TLS)), kserve.Port, llamastack.HealthPath)
 	}
 
 	applyVolumes(isvc, template, main, cfg, changed)
@@ -379,13 +348,13 @@ func applyMain(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, 
 // applyVolumes mounts the start-up ConfigMap, the data volume and, with TLS, the certificate.
 func applyVolumes(isvc *yaml.RNode, template, main *yaml.Node, cfg *config.Config, changed func(bool, string, ...any)) {
 	volumes := listAt(template, "volumes")
-	name := StartupConfigMap(isvc, cfg)
-	changed(upsertVolume(volumes, StartupVolume, "configMap", newMap("name", name)), "volume %s from ConfigMap %s", StartupVolume, name)
-	changed(upsertVolume(volumes, DataVolume, "emptyDir", &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Style: yaml.FlowStyle}), "volume %s (emptyDir)", DataVolume)
-	changed(upsertMount(main, StartupVolume, StartupDir, true), "mount %s at %s", StartupVolume, StartupDir)
-	changed(upsertMount(main, DataVolume, DataDir, false), "mount %s at %s", DataVolume, DataDir)
+	name := startup.ConfigMapName(isvc, cfg)
+	changed(upsertVolume(volumes, startup.Volume, "configMap", newMap("name", name)), "volume %s from ConfigMap %s", startup.Volume, name)
+	changed(upsertVolume(volumes, startup.DataVolume, "emptyDir", &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Style: yaml.FlowStyle}), "volume %s (emptyDir)", startup.DataVolume)
+	changed(upsertMount(main, startup.Volume, startup.Dir, true), "mount %s at %s", startup.Volume, startup.Dir)
+	changed(upsertMount(main, startup.DataVolume, startup.DataDir, false), "mount %s at %s", startup.DataVolume, startup.DataDir)
 	if cfg.TLS {
-		changed(upsertMount(main, TLSVolume, TLSMountPath, true), "TLS certificate mount at %s", TLSMountPath)
+		changed(upsertMount(main, kserve.TLSVolume, kserve.TLSMountPath, true), "TLS certificate mount at %s", kserve.TLSMountPath)
 	}
 }
 
@@ -449,7 +418,7 @@ func BaseImage(isvc *yaml.RNode) string {
 	if isNull(containers) || containers.Kind != yaml.SequenceNode {
 		return ""
 	}
-	i := itemByName(containers, MainContainer)
+	i := itemByName(containers, kserve.MainContainer)
 	if i < 0 {
 		return ""
 	}
@@ -460,7 +429,7 @@ func BaseImage(isvc *yaml.RNode) string {
 // ownStartup reports whether main runs a start-up script the function wrote.
 func ownStartup(main *yaml.Node) bool {
 	script, ok := startupArgs(main)
-	return ok && strings.HasPrefix(script, startupMarker)
+	return ok && strings.HasPrefix(script, startup.Marker)
 }
 
 // startupArgs returns main's script when its args are exactly one string.
@@ -479,32 +448,10 @@ func scheme(tls bool) string {
 	return "HTTP"
 }
 
-// PlaceholderModelURI is spec.model.uri for a server that needs no weights: a Hugging Face
-// URI that is never downloaded (storageInitializer.enabled=false), or, where the release
-// cannot switch the download off, the empty PersistentVolumeClaim NoWeightsClaim, which
-// KServe mounts without an init container.
-func PlaceholderModelURI(service string, release kserve.Release) string {
-	if release.StorageInitializerField {
-		return v1alpha1.DefaultModelURI
-	}
-	return "pvc://" + NoWeightsClaim(service)
-}
-
-// NoWeightsClaim names the empty PersistentVolumeClaim generated for a service.
-func NoWeightsClaim(service string) string { return service + "-no-weights" }
-
-// ModelURI is the spec.model.uri the function writes for isvc: spec.modelURI, else the
-// base's own URI, else (or in place of a placeholder of another release) the placeholder.
+// ModelURI is the spec.model.uri the function writes for isvc (see Config.ModelURIFor).
 func ModelURI(isvc *yaml.RNode, cfg *config.Config) (uri string, placeholder bool) {
-	if cfg.ModelURI != "" {
-		return cfg.ModelURI, false
-	}
-	name := isvc.GetName()
 	current, _ := stringValue(field(field(isvc.YNode(), "spec"), "model"), "uri")
-	if current != "" && current != v1alpha1.DefaultModelURI && current != "pvc://"+NoWeightsClaim(name) {
-		return current, false
-	}
-	return PlaceholderModelURI(name, cfg.KServe), true
+	return cfg.ModelURIFor(isvc.GetName(), current)
 }
 
 // applyStorageInitializer switches KServe's model download off, or removes the switch where

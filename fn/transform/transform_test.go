@@ -2,10 +2,13 @@ package transform
 
 import (
 	"fmt"
-	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/diag"
+	"github.com/llamastack-integration/llamastack-integration/fn/maas"
+	"github.com/llamastack-integration/llamastack-integration/fn/startup"
 
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -69,8 +72,8 @@ func TestKServeFacts(t *testing.T) {
 	require.Equal(t, []any{"/bin/sh", "-c"}, command)
 	args, err := main.GetSlice("args")
 	require.NoError(t, err)
-	require.Equal(t, []any{StartupScript}, args)
-	for _, probe := range probes {
+	require.Equal(t, []any{startup.Script}, args)
+	for _, probe := range kserve.Probes {
 		require.Equal(t, "/v1/health", lookup(t, main, probe+".httpGet.path"))
 		require.Equal(t, "8000", lookup(t, main, probe+".httpGet.port"))
 		require.Equal(t, "HTTPS", lookup(t, main, probe+".httpGet.scheme"))
@@ -80,7 +83,7 @@ func TestKServeFacts(t *testing.T) {
 	require.Equal(t, "8000", lookup(t, main, "env.[name=OGX_PORT].value"))
 	require.Equal(t, "llamastack-data", lookup(t, main, "volumeMounts.[mountPath=/var/lib/llamastack].name"))
 	require.Equal(t, "llamastack-startup", lookup(t, main, "volumeMounts.[mountPath=/etc/llamastack-integration].name"))
-	require.Equal(t, StartupConfigMap(node, testConfig(t, "gemini")), lookup(t, node, "spec.template.volumes.[name=llamastack-startup].configMap.name"))
+	require.Equal(t, startup.ConfigMapName(node, testConfig(t, "gemini")), lookup(t, node, "spec.template.volumes.[name=llamastack-startup].configMap.name"))
 	require.Equal(t, "8000", lookup(t, main, "ports.[containerPort=8000].containerPort"))
 	require.Equal(t, "tls-certs", lookup(t, main, "volumeMounts.[mountPath=/var/run/kserve/tls].name"))
 	require.Equal(t, "gemini-2.0-flash", lookup(t, node, "spec.model.name"))
@@ -91,14 +94,14 @@ func TestKServeFacts(t *testing.T) {
 	route, err := node.Pipe(yaml.Lookup("spec", "router", "route"))
 	require.NoError(t, err)
 	require.Equal(t, "{}", strings.TrimSpace(route.MustString()))
-	require.Equal(t, "gemini", node.GetLabels()[ProviderLabel])
-	require.Equal(t, "ls", node.GetLabels()[InstanceLabel])
+	require.Equal(t, "gemini", node.GetLabels()[v1alpha1.ProviderLabel])
+	require.Equal(t, "ls", node.GetLabels()[v1alpha1.InstanceLabel])
 	require.NotContains(t, node.MustString(), "{{", "KServe renders the spec as a Go template")
-	require.NotContains(t, node.MustString(), TiersAnnotation, "no tiers annotation unless spec.tiers is set")
+	require.NotContains(t, node.MustString(), maas.TiersAnnotation, "no tiers annotation unless spec.tiers is set")
 }
 
 // TestDeployBaseLeavesTheStartupToTheFunction keeps deploy/base provider-neutral and free of
-// what the function owns: the function writes the start-up, the model URI and the probes'
+// what the function owns: the function writes the start-up, the model URI and the kserve.Probes'
 // handlers, and leaves the base's comments alone.
 func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
@@ -112,10 +115,10 @@ func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 		"spec.storageInitializer.enabled=false (no model download)",
 		"spec.router.gateway.refs=[openshift-ingress/maas-default-gateway]",
 		"image=docker.io/ogxai/distribution-starter:1.3.0",
-		"command and args run the start-up of ConfigMap " + StartupConfigMap(node, testConfig(t, "openai")),
+		"command and args run the start-up of ConfigMap " + startup.ConfigMapName(node, testConfig(t, "openai")),
 		"env OGX_PORT=8000",
 		"startupProbe httpGet https :8000/v1/health", "livenessProbe httpGet https :8000/v1/health", "readinessProbe httpGet https :8000/v1/health",
-		"volume llamastack-startup from ConfigMap " + StartupConfigMap(node, testConfig(t, "openai")), "volume llamastack-data (emptyDir)",
+		"volume llamastack-startup from ConfigMap " + startup.ConfigMapName(node, testConfig(t, "openai")), "volume llamastack-data (emptyDir)",
 		"mount llamastack-startup at /etc/llamastack-integration", "mount llamastack-data at /var/lib/llamastack",
 		"TLS certificate mount at /var/run/kserve/tls",
 		"env OPENAI_API_KEY from Secret openai-openai-api-key key api-key",
@@ -168,7 +171,7 @@ func TestReleasesAndTLS(t *testing.T) {
 					var got *yaml.RNode
 					switch path {
 					case "probe scheme":
-						for _, probe := range probes {
+						for _, probe := range kserve.Probes {
 							require.Equal(t, want, lookup(t, main, probe+".httpGet.scheme"))
 						}
 						continue
@@ -187,7 +190,7 @@ func TestReleasesAndTLS(t *testing.T) {
 				}
 				args, err := main.GetSlice("args")
 				require.NoError(t, err)
-				require.Equal(t, []any{StartupScript}, args, "the function keeps its own start-up current")
+				require.Equal(t, []any{startup.Script}, args, "the function keeps its own start-up current")
 
 				again, err := Apply(node, cfg)
 				require.NoError(t, err)

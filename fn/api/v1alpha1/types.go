@@ -17,6 +17,15 @@ const (
 	APIVersion = Group + "/" + Version
 	// Kind is the kind of the functionConfig.
 	Kind = "LlamastackIntegration"
+
+	// ProviderLabel and InstanceLabel are the labels the function sets on each
+	// LLMInferenceService and on what it generates for it: the (first) provider's name, and
+	// the service's final name.
+	ProviderLabel = "provider"
+	InstanceLabel = "app.kubernetes.io/instance"
+	// GeneratedForAnnotation marks every object the function generates, with the name of the
+	// LLMInferenceService it was generated for. The function replaces only objects so marked.
+	GeneratedForAnnotation = Group + "/generated-for"
 )
 
 // LlamastackIntegration configures the llamastack-integration function. It is a

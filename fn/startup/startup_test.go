@@ -1,4 +1,4 @@
-package transform
+package startup
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
 
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -184,14 +186,14 @@ func runStartup(t *testing.T, python, line, uid, gid, home string, tls bool) (st
 
 	cfg := startupConfig(t, line, tls)
 	isvc := yaml.MustParse("apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: openai-llamastack, namespace: llm}\n")
-	for name, content := range StartupFiles(isvc, cfg) {
+	for name, content := range Files(isvc, cfg) {
 		if name == "settings.json" {
 			content = strings.Replace(content, `"dataDir": "`+DataDir+`"`, `"dataDir": "`+data+`"`, 1)
 		}
 		require.NoError(t, os.WriteFile(filepath.Join(startupDir, name), []byte(content), 0o644))
 	}
 	record := filepath.Join(data, "record.json")
-	script := strings.ReplaceAll(StartupScript, StartupDir, startupDir)
+	script := strings.ReplaceAll(Script, Dir, startupDir)
 	cmd := exec.Command("setpriv", "--reuid", uid, "--regid", gid, "--clear-groups", "/bin/sh", "-c", script)
 	cmd.Dir = workdir
 	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "PYTHONPATH=" + filepath.Join(root, "image", "site"), "HOME=" + home,
@@ -269,8 +271,8 @@ func checkStartup(t *testing.T, rec startupRecord, data, line string, tls bool) 
 	server := rec.Config["server"].(map[string]any)
 	require.EqualValues(t, 8000, server["port"])
 	if tls {
-		require.Equal(t, TLSMountPath+"/tls.crt", server["tls_certfile"])
-		require.Equal(t, TLSMountPath+"/tls.key", server["tls_keyfile"])
+		require.Equal(t, kserve.TLSMountPath+"/tls.crt", server["tls_certfile"])
+		require.Equal(t, kserve.TLSMountPath+"/tls.key", server["tls_keyfile"])
 	} else {
 		require.NotContains(t, server, "tls_certfile")
 		require.NotContains(t, server, "tls_keyfile")
@@ -297,6 +299,8 @@ func checkStartup(t *testing.T, rec startupRecord, data, line string, tls bool) 
 // TestModelNames: each provider's model answers to its own names; a name two providers would
 // share goes to the first; without a namespace the publishers name is missing; on the
 // llama-stack line with a MaaSModelRef, the first model also answers to the service's name.
+var ogx, _ = llamastack.LineNamed("ogx")
+
 func TestModelNames(t *testing.T) {
 	ls, _ := llamastack.LineNamed("llama-stack")
 	provider := func(name, model string) config.ProviderConfig {
@@ -329,10 +333,9 @@ func TestModelNames(t *testing.T) {
 // TestStartupConfigMapName: the name changes with the content, and only with it.
 func TestStartupConfigMapName(t *testing.T) {
 	isvc := yaml.MustParse("metadata: {name: svc, namespace: llm}")
-	https, http := testConfig(t, "openai"), testConfig(t, "openai")
-	http.TLS = false
-	require.Equal(t, StartupConfigMap(isvc, https), StartupConfigMap(isvc, testConfig(t, "openai")))
-	require.NotEqual(t, StartupConfigMap(isvc, https), StartupConfigMap(isvc, http))
-	require.Regexp(t, `^svc-startup-[0-9a-f]{10}$`, StartupConfigMap(isvc, https))
-	require.NotContains(t, StartupFiles(isvc, https)["settings.json"], "api-key", "settings name no Secret")
+	https, http := startupConfig(t, "ogx", true), startupConfig(t, "ogx", false)
+	require.Equal(t, ConfigMapName(isvc, https), ConfigMapName(isvc, startupConfig(t, "ogx", true)))
+	require.NotEqual(t, ConfigMapName(isvc, https), ConfigMapName(isvc, http))
+	require.Regexp(t, `^svc-startup-[0-9a-f]{10}$`, ConfigMapName(isvc, https))
+	require.NotContains(t, Files(isvc, https)["settings.json"], "api-key", "settings name no Secret")
 }

@@ -1,11 +1,9 @@
-package config
+package yamlnode
 
 import (
 	"fmt"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 // CheckObjectShape reports what would make kyaml's metadata accessors (GetName,
@@ -16,25 +14,25 @@ func CheckObjectShape(node *yaml.Node) string {
 		return "must be an object (a map)"
 	}
 	for _, key := range []string{"apiVersion", "kind"} {
-		if v := yamlnode.Field(node, key); v != nil && v.Kind != yaml.ScalarNode {
+		if v := Field(node, key); v != nil && v.Kind != yaml.ScalarNode {
 			return fmt.Sprintf("%s must be a string", key)
 		}
 	}
-	meta := yamlnode.Field(node, "metadata")
-	if meta == nil || isNull(meta) {
+	meta := Field(node, "metadata")
+	if meta == nil || IsNull(meta) {
 		return ""
 	}
 	if meta.Kind != yaml.MappingNode {
 		return "metadata must be a map"
 	}
 	for _, key := range []string{"name", "namespace"} {
-		if v := yamlnode.Field(meta, key); v != nil && v.Kind != yaml.ScalarNode {
+		if v := Field(meta, key); v != nil && v.Kind != yaml.ScalarNode {
 			return fmt.Sprintf("metadata.%s must be a string", key)
 		}
 	}
 	for _, key := range []string{"labels", "annotations"} {
-		v := yamlnode.Field(meta, key)
-		if v == nil || isNull(v) {
+		v := Field(meta, key)
+		if v == nil || IsNull(v) {
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
@@ -56,14 +54,14 @@ func Identity(node *yaml.Node) (apiVersion, kind, namespace, name string) {
 		if m == nil || m.Kind != yaml.MappingNode {
 			return ""
 		}
-		if v := yamlnode.Field(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		if v := Field(m, key); v != nil && v.Kind == yaml.ScalarNode {
 			return v.Value
 		}
 		return ""
 	}
 	meta := (*yaml.Node)(nil)
 	if node != nil && node.Kind == yaml.MappingNode {
-		meta = yamlnode.Field(node, "metadata")
+		meta = Field(node, "metadata")
 	}
 	return scalar(node, "apiVersion"), scalar(node, "kind"), scalar(meta, "namespace"), scalar(meta, "name")
 }

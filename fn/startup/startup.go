@@ -1,4 +1,7 @@
-package transform
+// Package startup is the start-up of the Llama Stack server in KServe's main container: the
+// shell command main runs, and the ConfigMap it reads (launch.py, the line's start-up program,
+// and settings.json, everything launch.py needs, no secret among it).
+package startup
 
 import (
 	"crypto/sha256"
@@ -9,25 +12,36 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
 	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 )
 
+// Command and Script start Llama Stack's starter distribution as a KServe model server.
+// command is replaced whole by KServe's merge, and args too (v0.16's preset has vLLM args),
+// so both are set. The script contains no "{{": KServe renders the merged spec as a Go
+// template.
+var Command = []string{"/bin/sh", "-c"}
+
+// Marker opens every start-up script the function writes (and has written), so that it can
+// tell its own start-up (which it keeps current) from a command the user wrote.
+const Marker = "# Llama Stack's starter distribution as a KServe model server"
+
 const (
-	// StartupVolume holds the generated ConfigMap (launch.py and settings.json), mounted
-	// read-only at StartupDir.
-	StartupVolume = "llamastack-startup"
-	StartupDir    = "/etc/llamastack-integration"
+	// Volume holds the generated ConfigMap (launch.py and settings.json), mounted
+	// read-only at Dir.
+	Volume = "llamastack-startup"
+	Dir    = "/etc/llamastack-integration"
 	// DataVolume is the emptyDir where Llama Stack writes everything: its config, registry,
 	// databases, files, HOME and TMPDIR. Nothing else in the container need be writable.
 	DataVolume = "llamastack-data"
 	DataDir    = "/var/lib/llamastack"
 )
 
-// StartupScript is main's args: it runs the start-up program of the ConfigMap. It opens with
-// startupMarker, so the function recognises its own start-up.
-const StartupScript = startupMarker + `: the start-up
-# program and its settings are in the ConfigMap mounted at ` + StartupDir + `.
-exec python3 ` + StartupDir + `/launch.py
+// Script is main's args: it runs the start-up program of the ConfigMap. It opens with
+// Marker, so the function recognises its own start-up.
+const Script = Marker + `: the start-up
+# program and its settings are in the ConfigMap mounted at ` + Dir + `.
+exec python3 ` + Dir + `/launch.py
 `
 
 // startupSettings is settings.json: everything launch.py needs, no secret among it.
@@ -90,16 +104,16 @@ func ModelNames(isvc *yaml.RNode, cfg *config.Config) map[string][]string {
 	return names
 }
 
-// StartupFiles are the ConfigMap's data: launch.py and settings.json for isvc.
-func StartupFiles(isvc *yaml.RNode, cfg *config.Config) map[string]string {
+// Files are the ConfigMap's data: launch.py and settings.json for isvc.
+func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 	line := cfg.Line
 	settings := startupSettings{
 		Line: line.Name, Package: line.Package, StarterConfigs: line.StarterConfigs, Command: line.Command,
 		Entrypoint: line.Entrypoint, PortEnv: line.PortEnv, ConfigDirEnv: line.ConfigDirEnv,
-		InsecureFlag: line.InsecureFlag, Aliases: line.Aliases, Port: Port, DataDir: DataDir,
+		InsecureFlag: line.InsecureFlag, Aliases: line.Aliases, Port: kserve.Port, DataDir: DataDir,
 	}
 	if cfg.TLS {
-		settings.TLS = &tlsFiles{CertFile: TLSMountPath + "/tls.crt", KeyFile: TLSMountPath + "/tls.key"}
+		settings.TLS = &tlsFiles{CertFile: kserve.TLSMountPath + "/tls.crt", KeyFile: kserve.TLSMountPath + "/tls.key"}
 	}
 	names := ModelNames(isvc, cfg)
 	for _, pc := range cfg.Providers {
@@ -112,10 +126,10 @@ func StartupFiles(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 	return map[string]string{"launch.py": llamastack.Launcher(), "settings.json": string(b) + "\n"}
 }
 
-// StartupConfigMap names the ConfigMap of isvc after its content, so that a change of
+// ConfigMapName names the ConfigMap of isvc after its content, so that a change of
 // settings or start-up rolls the pod.
-func StartupConfigMap(isvc *yaml.RNode, cfg *config.Config) string {
-	files := StartupFiles(isvc, cfg)
+func ConfigMapName(isvc *yaml.RNode, cfg *config.Config) string {
+	files := Files(isvc, cfg)
 	h := sha256.New()
 	for _, key := range []string{"launch.py", "settings.json"} {
 		h.Write([]byte(key + "\x00" + files[key] + "\x00"))
