@@ -98,13 +98,19 @@ func (c *Config) ModelURIFor(service, current string) (uri string, placeholder b
 	if c.ModelURI != "" {
 		return c.ModelURI, false
 	}
-	if current != "" && current != v1alpha1.DefaultModelURI && current != NoWeightsURI(service) {
+	if current != "" && !PlaceholderURI(service, current) {
 		return current, false
 	}
 	if c.KServe.StorageInitializerField {
 		return v1alpha1.DefaultModelURI, true
 	}
 	return NoWeightsURI(service), true
+}
+
+// PlaceholderURI reports whether uri is a placeholder the function writes for the service
+// (of any KServe release).
+func PlaceholderURI(service, uri string) bool {
+	return uri == v1alpha1.DefaultModelURI || uri == NoWeightsURI(service)
 }
 
 // NoWeightsClaim names the empty PersistentVolumeClaim generated for a service where the

@@ -143,3 +143,19 @@ func setStringList(m *yaml.Node, key string, values []string) bool {
 	setField(m, key, yaml.NewListRNode(values...).YNode())
 	return true
 }
+
+// listAt returns the list at key in m, creating it when absent. A list that gains items
+// leaves flow style ([]), which would otherwise render them on one line.
+func listAt(m *yaml.Node, key string) *yaml.Node {
+	l := field(m, key)
+	if isNull(l) {
+		l = &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		setField(m, key, l)
+	}
+	l.Style &^= yaml.FlowStyle
+	return l
+}
+
+func equalNodes(a, b *yaml.Node) bool {
+	return yaml.NewRNode(a).MustString() == yaml.NewRNode(b).MustString()
+}

@@ -293,7 +293,7 @@ spec:
 	cfg := testConfig(t, "anthropic")
 	cfg.LineFromImage = false // spec.imageLine names the line of this unknown image
 	node, out := apply(t, doc, cfg)
-	require.Empty(t, out.Warnings)
+	require.Equal(t, []diag.Problem{{Path: "spec.template.containers[name=main].livenessProbe.httpGet.path", Message: "was /health in the input; replaced by /v1/health from Llama Stack's health endpoint"}}, out.Warnings)
 	require.Equal(t, "oci://registry/model:1", lookup(t, node, "spec.model.uri"))
 	require.Equal(t, "quay.io/me/llama-stack:0.3.1", lookup(t, node, "spec.template.containers.[name=main].image"))
 	require.Equal(t, "llama", lookup(t, node, "spec.template.containers.[name=main].command.0"))
@@ -317,6 +317,85 @@ func TestCheckFindings(t *testing.T) {
 			findings := Check(node, testConfig(t, "gemini"))
 			require.Len(t, findings, 1)
 			require.Equal(t, tc.path, findings[0].Path)
+		})
+	}
+}
+
+// TestOwnedFields: every field the function owns that held another value in the input is
+// replaced with one warning, in one form, that gives the old value (never a credential or a
+// password), the new one and where it comes from; the function's own values and equal
+// values give none.
+func TestOwnedFields(t *testing.T) {
+	const head = "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm"
+	main := func(fields string) string {
+		return head + "}\nspec:\n  template:\n    containers:\n    - name: main\n      " + fields + "\n"
+	}
+	vertex := testConfig(t, "vertexai")
+	vertex.Providers[0].Settings = map[string]string{"VERTEX_AI_PROJECT": "p"}
+	uid := int64(1001)
+	withUser := testConfig(t, "openai")
+	withUser.RunAsUser = &uid
+	withURI := testConfig(t, "openai")
+	withURI.ModelURI = "s3://bucket/model"
+	withImage := testConfig(t, "openai")
+	withImage.Image = "docker.io/ogxai/distribution-starter:1.3.0"
+	ollama := testConfig(t, "ollama")
+	ollama.Providers[0].Settings = map[string]string{"OLLAMA_URL": "http://ollama:11434/v1"}
+	for _, tc := range []struct {
+		name string
+		doc  string
+		cfg  *config.Config
+		want []diag.Problem
+	}{
+		{"provider label", head + ", labels: {provider: gemini}}", testConfig(t, "openai"),
+			[]diag.Problem{{Path: "metadata.labels.provider", Message: "was gemini in the input; replaced by openai from spec.provider"}}},
+		{"instance label", head + ", labels: {app.kubernetes.io/instance: other}}", testConfig(t, "openai"),
+			[]diag.Problem{{Path: "metadata.labels.app.kubernetes.io/instance", Message: "was other in the input; replaced by ls from the service's name"}}},
+		{"model name from a patch", head + "}\nspec: {model: {name: gpt-3.5-turbo}}", testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.model.name", Message: "was gpt-3.5-turbo in the input; replaced by gpt-4o from spec.model"}}},
+		{"model uri", head + "}\nspec: {model: {uri: 'oci://r/m:1'}}", withURI,
+			[]diag.Problem{{Path: "spec.model.uri", Message: "was oci://r/m:1 in the input; replaced by s3://bucket/model from spec.modelURI"}}},
+		{"the function's placeholder uri", head + "}\nspec: {model: {uri: 'hf://llamastack-integration/no-weights'}}", withURI, nil},
+		{"model download on", head + "}\nspec: {storageInitializer: {enabled: true}}", testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.storageInitializer.enabled", Message: "was true in the input; replaced by false from spec.skipModelDownload"}}},
+		{"image", main("image: docker.io/llamastack/distribution-starter:0.3.5"), withImage,
+			[]diag.Problem{{Path: "spec.template.containers[name=main].image", Message: "was docker.io/llamastack/distribution-starter:0.3.5 in the input; replaced by docker.io/ogxai/distribution-starter:1.3.0 from spec.image"}}},
+		{"port", main("env: [{name: OGX_PORT, value: '8321'}]"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=OGX_PORT].value", Message: "was 8321 in the input; replaced by 8000 from KServe's model server port"}}},
+		{"port from a ConfigMap", main("env: [{name: OGX_PORT, valueFrom: {configMapKeyRef: {name: c, key: k}}}]"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=OGX_PORT]", Message: "was read with valueFrom in the input; replaced by the value 8000 from KServe's model server port"}}},
+		{"probe port", main("readinessProbe: {httpGet: {port: 8080}}"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].readinessProbe.httpGet.port", Message: "was 8080 in the input; replaced by 8000 from KServe's model server port"}}},
+		{"probe scheme", main("startupProbe: {httpGet: {scheme: HTTP}}"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].startupProbe.httpGet.scheme", Message: "was HTTP in the input; replaced by HTTPS from spec.tls"}}},
+		{"the same port as a string", main("readinessProbe: {httpGet: {port: '8000'}}"), testConfig(t, "openai"), nil},
+		{"another Secret", main("env: [{name: OPENAI_API_KEY, valueFrom: {secretKeyRef: {name: old-secret, key: api-key}}}]"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=OPENAI_API_KEY].valueFrom.secretKeyRef.name", Message: "was old-secret in the input; replaced by openai-openai-api-key from apiKeySecret"}}},
+		{"a setting", main("env: [{name: OLLAMA_URL, value: 'http://admin:s3cret-canary@old:11434/v1'}]"), ollama,
+			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=OLLAMA_URL].value", Message: "was http://admin:xxxxx@old:11434/v1 in the input; replaced by http://ollama:11434/v1 from settings"}}},
+		{"a credentials volume", head + "}\nspec:\n  template:\n    volumes: [{name: vertexai-credentials, secret: {secretName: old}}]", vertex,
+			[]diag.Problem{{Path: "spec.template.volumes[name=vertexai-credentials].secret.secretName", Message: "was old in the input; replaced by vertexai-vertexai-api-key from apiKeySecret"}}},
+		{"the pod's user", head + "}\nspec:\n  template:\n    securityContext: {runAsUser: 0}", withUser,
+			[]diag.Problem{{Path: "spec.template.securityContext.runAsUser", Message: "was 0 in the input; replaced by 1001 from spec.runAsUser"}}},
+		{"another provider's literal key", main("env: [{name: GEMINI_API_KEY, value: AIzaSyD-canary-0123456789}]"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=GEMINI_API_KEY]", Message: "is Google Gemini's credential, but this service is configured for OpenAI: the start-up does not enable Google Gemini, and the pod does not start while its Secret is missing; remove it from the base, or add gemini to the providers to serve it; it also holds a literal value, a credential in plain text in a manifest: rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"}}},
+		{"a literal named like a credential", main("env: [{name: HF_TOKEN, value: hf_canary0123456789}]"), testConfig(t, "openai"),
+			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=HF_TOKEN]", Message: "is named like a credential and holds a literal value (19 characters, not repeated here): never put a credential in a manifest; rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"}}},
+		{"a credential-like old value is not repeated", head + ", labels: {provider: sk-proj-AbCdEf0123456789canary}}", testConfig(t, "openai"),
+			[]diag.Problem{{Path: "metadata.labels.provider", Message: "was a value that looks like a credential (30 characters, not repeated here) in the input; replaced by openai from spec.provider"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node, out := apply(t, tc.doc, tc.cfg)
+			require.Equal(t, tc.want, out.Warnings)
+			require.NotContains(t, fmt.Sprint(out.Warnings), "canary", "no credential or password is repeated")
+			again, err := Apply(node, tc.cfg)
+			require.NoError(t, err)
+			// A literal the function leaves in place is reported again; a replaced value is not.
+			if strings.Contains(tc.name, "literal") {
+				require.Equal(t, tc.want, again.Warnings)
+			} else {
+				require.Empty(t, again.Warnings, "a second run warns no more")
+			}
 		})
 	}
 }

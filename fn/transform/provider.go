@@ -1,0 +1,159 @@
+package transform
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/config"
+	"github.com/llamastack-integration/llamastack-integration/fn/providers"
+)
+
+// CredentialsDir holds each provider's mounted credentials file, in a folder per provider.
+const CredentialsDir = "/var/run/secrets/llamastack"
+
+// provider adds one provider's credentials and settings to the main container.
+func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) {
+	env := listAt(main, "env")
+	for _, s := range pc.Provider.Secrets {
+		key := pc.SecretKeys[s.Env]
+		optional := map[bool]string{true: " (optional)"}[s.Optional]
+		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, pc.SecretName, key, optional)
+	}
+	if pc.Provider.Credentials != nil {
+		a.credentialsFile(template, main, pc)
+	}
+	for _, s := range pc.Provider.Settings {
+		if value, ok := pc.Settings[s.Env]; ok {
+			a.changed(a.envValue(env, s.Env, value, "settings"), "env %s=%s", s.Env, value)
+		}
+	}
+}
+
+// credentialsFile mounts the provider's Secret as a folder and points its variable at the
+// file (for example Vertex AI's service account key).
+func (a *applier) credentialsFile(template, main *yaml.Node, pc config.ProviderConfig) {
+	c := pc.Provider.Credentials
+	volume := pc.Provider.Name + "-credentials"
+	dir := CredentialsDir + "/" + pc.Provider.Name
+	volumes := listAt(template, "volumes")
+	did := false
+	if i := itemByName(volumes, volume); i < 0 {
+		volumes.Content = append(volumes.Content, newMap("name", volume, "secret", newMap("secretName", pc.SecretName)))
+		did = true
+	} else if secret, err := mapAt(volumes.Content[i], "secret", "volumes"); err == nil {
+		did = a.ownString(secret, "secretName", "spec.template.volumes[name="+volume+"].secret.secretName", "apiKeySecret", pc.SecretName)
+	}
+	mounts := listAt(main, "volumeMounts")
+	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == dir }) {
+		mounts.Content = append(mounts.Content, newMap("name", volume, "mountPath", dir, "readOnly", true))
+		did = true
+	}
+	path := dir + "/" + pc.SecretKeys[c.Env]
+	did = a.envValue(listAt(main, "env"), c.Env, path, "apiKeySecret") || did
+	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", pc.SecretKeys[c.Env], pc.SecretName, dir, c.Env)
+}
+
+// secretEnv makes env var name read secret's key, keyed by name so that a second run, or an
+// entry already in the base, never duplicates it. Fields are compared one by one, so an
+// entry whose keys another tool reordered is left alone. A literal value there is dropped
+// (and never repeated in any message: it may be a key).
+func (a *applier) secretEnv(env *yaml.Node, name, secret, key string, optional bool) bool {
+	i := itemByName(env, name)
+	if i < 0 {
+		ref := newMap("name", secret, "key", key)
+		if optional {
+			setBool(ref, "optional", true)
+		}
+		env.Content = append(env.Content, newMap("name", name, "valueFrom", newMap("secretKeyRef", ref)))
+		return true
+	}
+	e, path := env.Content[i], envPath(name)
+	did := false
+	if removeField(e, "value") {
+		a.warn(path, "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)")
+		did = true
+	}
+	valueFrom := mapOrNew(e, "valueFrom", &did)
+	// A valueFrom has exactly one source.
+	for _, other := range []string{"configMapKeyRef", "fieldRef", "resourceFieldRef", "fileKeyRef"} {
+		did = removeField(valueFrom, other) || did
+	}
+	ref := mapOrNew(valueFrom, "secretKeyRef", &did)
+	did = a.ownString(ref, "name", path+".valueFrom.secretKeyRef.name", "apiKeySecret", secret) || did
+	did = a.ownString(ref, "key", path+".valueFrom.secretKeyRef.key", "apiKeySecret", key) || did
+	if optional {
+		did = setBool(ref, "optional", true) || did
+	}
+	return did
+}
+
+// envValue makes env var name the literal value, keyed by name; from names the setting the
+// value comes from, for the warning when the input had another.
+func (a *applier) envValue(env *yaml.Node, name, value, from string) bool {
+	i := itemByName(env, name)
+	if i < 0 {
+		env.Content = append(env.Content, newMap("name", name, "value", value))
+		return true
+	}
+	e := env.Content[i]
+	did := removeField(e, "valueFrom")
+	if did {
+		a.warn(envPath(name), "was read with valueFrom in the input; replaced by the value %s from %s", shown(value), from)
+	}
+	return a.ownString(e, "value", envPath(name)+".value", from, value) || did
+}
+
+// credentialName matches variable names that hold a credential by convention.
+var credentialName = regexp.MustCompile(`(?i)(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|ACCESS_KEY)$`)
+
+// otherCredentials reports, without ever repeating a value, the credentials of main that
+// the configured providers do not read: another provider's (the start-up does not serve it,
+// and a missing Secret stops the pod), and any literal value in a variable named like a
+// credential.
+func (a *applier) otherCredentials(main *yaml.Node) {
+	configured := map[string]bool{}
+	var names []string
+	for _, pc := range a.cfg.Providers {
+		configured[pc.Provider.Name] = true
+		names = append(names, pc.Provider.DisplayName)
+	}
+	env := field(main, "env")
+	if isNull(env) {
+		return
+	}
+	for _, e := range env.Content {
+		name, _ := stringValue(e, "name")
+		literal, _ := stringValue(e, "value")
+		const plainText = "; it also holds a literal value, a credential in plain text in a manifest: rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"
+		other, known := providers.BySecretEnv(name)
+		switch {
+		case known && !configured[other.Name]:
+			msg := fmt.Sprintf("is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
+				other.DisplayName, strings.Join(names, ", "), other.DisplayName, other.Name)
+			if literal != "" {
+				msg += plainText
+			}
+			a.warn(envPath(name), "%s", msg)
+		case !known && literal != "" && credentialName.MatchString(name):
+			a.warn(envPath(name), "is named like a credential and holds a literal value (%d characters, not repeated here): never put a credential in a manifest; rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)", len(literal))
+		}
+	}
+}
+
+func envPath(name string) string { return mainPath + ".env[name=" + name + "]" }
+
+// mapOrNew returns the map at key in m, replacing anything else there by an empty map (and
+// setting *did when it does).
+func mapOrNew(m *yaml.Node, key string, did *bool) *yaml.Node {
+	v := field(m, key)
+	if isNull(v) || v.Kind != yaml.MappingNode {
+		v = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+		setField(m, key, v)
+		*did = true
+	}
+	return v
+}
