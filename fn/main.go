@@ -5,18 +5,13 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
 )
 
@@ -30,8 +25,8 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run is the whole program: stdout carries only YAML, stderr one line per problem, and the
-// exit code is non-zero exactly when there is an error.
+// run is the whole program: stdout carries only YAML, stderr one line per problem (and one
+// summary line per service), and the exit code is non-zero exactly when there is an error.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		// A panic is a bug; say so in one line rather than with a Go stack trace.
@@ -40,189 +35,54 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = 2
 		}
 	}()
-
 	if len(args) > 0 && args[0] == "--" {
 		// Everything after -- is CONFIG [INPUT...], even a file named like a subcommand.
 		args = args[1:]
-	} else if len(args) > 0 {
-		switch args[0] {
-		case "-h", "--help", "help":
-			fmt.Fprint(stdout, usage())
-			return 0
-		case "--schema", "schema":
-			fmt.Fprint(stdout, v1alpha1.SchemaJSON)
-			return 0
-		case "install":
-			// Copies this binary into a folder, for images without a shell (Argo CD's
-			// repo-server init container runs "llamastack-integration install /custom-tools").
-			if len(args) != 2 {
-				fmt.Fprintf(stderr, "%s: usage: %s install DIR\n", name, name)
-				return 2
-			}
-			if err := install(args[1]); err != nil {
-				fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
-				return 1
-			}
-			fmt.Fprintf(stderr, "%s: installed %s %s as %s\n", name, name, version, filepath.Join(args[1], name))
-			return 0
-		case "--version", "version":
-			fmt.Fprintf(stdout, "%s %s\n", name, version)
-			return 0
-		}
-		if len(args[0]) > 1 && args[0][0] == '-' {
-			fmt.Fprintf(stderr, "%s: unknown flag %q; see %s --help\n", name, args[0], name)
-			return 2
-		}
+	} else if code, done := command(args, stdout, stderr); done {
+		return code
 	}
-
-	rw := &kio.ByteReadWriter{Reader: stdin, KeepReaderAnnotations: true}
-	standalone := len(args) > 0
-	if !standalone {
-		input, err := io.ReadAll(stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: error: cannot read the input: %v\n", name, err)
-			return 1
-		}
-		if problem := resourceListFraming(input); problem != "" {
-			fmt.Fprintf(stderr, "%s: error: %s\n", name, problem)
-			return 1
-		}
-		rw.Reader = bytes.NewReader(input)
-	}
-	if standalone {
-		// Standalone form: CONFIG [INPUT...]; output is the plain resources, like kubectl's input.
-		fc, err := readFunctionConfig(args[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
-			return 1
-		}
-		rw.FunctionConfig = fc
-		rw.KeepReaderAnnotations = false
-		rw.NoWrap = true
-		if len(args) > 1 {
-			var readers []io.Reader
-			for _, path := range args[1:] {
-				if path == "-" {
-					readers = append(readers, stdin)
-					continue
-				}
-				b, err := os.ReadFile(path)
-				if err != nil {
-					fmt.Fprintf(stderr, "%s: error: cannot read input: %v\n", name, err)
-					return 1
-				}
-				readers = append(readers, bytes.NewReader(b), bytes.NewReader([]byte("\n---\n")))
-			}
-			rw.Reader = io.MultiReader(readers...)
-		}
-	}
-
-	var out bytes.Buffer
-	rw.Writer = &out
-	err := framework.Execute(processor.New(), rw)
-
-	var results framework.Results
-	if rw.Results != nil {
-		_ = rw.Results.YNode().Decode(&results)
-	}
-	for _, r := range results {
-		if r.Severity == framework.Warning {
-			fmt.Fprintf(stderr, "%s: %s\n", name, processor.Describe(r))
-		}
-	}
+	rw, err := readerWriter(args, stdin)
 	if err != nil {
-		var failed framework.Results
-		if errors.As(err, &failed) {
-			for _, r := range failed {
-				fmt.Fprintf(stderr, "%s: %s\n", name, processor.Describe(r))
-			}
-		} else {
-			fmt.Fprintf(stderr, "%s: error: cannot read the input: %s\n", name, readError(err))
-		}
-		// kpt reads error results from the ResourceList on stdout; a standalone run has no
-		// ResourceList to carry them, so it writes nothing.
-		if !standalone {
-			_, _ = stdout.Write(out.Bytes())
-		}
+		fmt.Fprintf(stderr, "%s: error: %v\n", name, err)
 		return 1
 	}
-	_, _ = stdout.Write(out.Bytes())
+	var out bytes.Buffer
+	rw.Writer = &out
+	p := &processor.Processor{}
+	err = framework.Execute(p, rw)
+	failed := report(stderr, rw, p, err)
+	// kpt reads error results from the ResourceList on stdout; a standalone run has no
+	// ResourceList to carry them, so it writes nothing.
+	if !failed || !rw.NoWrap {
+		_, _ = stdout.Write(out.Bytes())
+	}
+	if failed {
+		return 1
+	}
 	return 0
 }
 
-// install copies the running executable to dir/llamastack-integration, mode 0755.
-func install(dir string) error {
-	self, err := os.Executable()
-	if err != nil {
-		// Without /proc (a bare chroot), argv[0] still names the binary: container
-		// entrypoints give it as an absolute path.
-		if !filepath.IsAbs(os.Args[0]) {
-			return fmt.Errorf("cannot find this binary to copy it: %w", err)
+// readerWriter reads a ResourceList from stdin, or, given CONFIG [INPUT...], the
+// functionConfig file and the resources (standalone form, whose output is the plain
+// resources, like kubectl's input).
+func readerWriter(args []string, stdin io.Reader) (*kio.ByteReadWriter, error) {
+	if len(args) == 0 {
+		input, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the input: %w", err)
 		}
-		self = os.Args[0]
+		if problem := resourceListFraming(input); problem != "" {
+			return nil, fmt.Errorf("%s", problem)
+		}
+		return &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}, nil
 	}
-	in, err := os.Open(self)
+	fc, err := readFunctionConfig(args[0])
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer in.Close()
-	target := filepath.Join(dir, name)
-	tmp := target + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	input, err := readInputs(args[1:], stdin)
 	if err != nil {
-		return fmt.Errorf("cannot write to %s: %w", dir, err)
+		return nil, err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, target)
-}
-
-func readFunctionConfig(path string) (*yaml.RNode, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the functionConfig: %w", err)
-	}
-	docs, err := kio.FromBytes(b)
-	if err != nil {
-		return nil, fmt.Errorf("cannot parse the functionConfig %s: %s", path, oneLine(err.Error()))
-	}
-	switch len(docs) {
-	case 0:
-		return nil, fmt.Errorf("the functionConfig file %s holds no document; give one %s", path, v1alpha1.Kind)
-	case 1:
-		// Empty documents (a leading ---) are not counted.
-		return docs[0], nil
-	}
-	return nil, fmt.Errorf("the functionConfig file %s holds %d documents; give exactly one %s (resources go after it on the command line)", path, len(docs), v1alpha1.Kind)
-}
-
-// resourceListFraming says what is wrong when a ResourceList is followed by more documents,
-// which kustomize and kpt never send and which would otherwise be read as plain resources.
-func resourceListFraming(input []byte) string {
-	docs, err := kio.FromBytes(input)
-	if err != nil || len(docs) < 2 || docs[0].GetKind() != "ResourceList" {
-		return ""
-	}
-	return fmt.Sprintf("the input is a ResourceList followed by %d more document(s); send one ResourceList (put every resource under its items), or resources alone with a functionConfig file: %s CONFIG [INPUT...]", len(docs)-1, name)
-}
-
-// readError turns kyaml's read error into one line without its internal prefixes.
-func readError(err error) string {
-	msg := oneLine(err.Error())
-	for _, prefix := range []string{"failed to read ResourceList input: ", "MalformedYAMLError: "} {
-		msg = strings.ReplaceAll(msg, prefix, "")
-	}
-	if strings.Contains(msg, "wrong node kind: expected MappingNode") {
-		return "every item must be a Kubernetes object (a map with apiVersion, kind and metadata), but one is not: " + msg
-	}
-	return msg
-}
-
-func oneLine(s string) string {
-	return string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
+	return &kio.ByteReadWriter{Reader: input, FunctionConfig: fc, NoWrap: true}, nil
 }

@@ -63,6 +63,8 @@ func TestCLI(t *testing.T) {
 		stdout string // "resourcelist", "yaml", "empty", or text it must contain
 	}{
 		{name: "ok", stdin: resourceList(service, config), exit: 0, stdout: "resourcelist"},
+		{name: "quiet", stdin: resourceList(service, strings.Replace(config, "{provider: gemini}", "{provider: gemini, quiet: true}", 1)), exit: 0, stdout: "resourcelist"},
+		{name: "again", args: []string{configFile, "-"}, stdin: rendered(t, service, config), exit: 0, stdout: "yaml"},
 		{name: "unknown-provider", stdin: resourceList(service, strings.Replace(config, "provider: gemini", "provider: gemni", 1)), exit: 1, stdout: "resourcelist"},
 		{name: "several-errors", stdin: resourceList(service, "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: openai, tiers: free, gateway: {namespace: Bad_NS}}\n"), exit: 1, stdout: "resourcelist"},
 		{name: "warnings", stdin: resourceList(service, "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: openai, model: gpt-6-preview, image: 'quay.io/x/ls:latest'}\n"), exit: 0, stdout: "resourcelist"},
@@ -119,6 +121,18 @@ func TestSecretNeverOnStderr(t *testing.T) {
 	require.Contains(t, stderr.String(), "env[name=GEMINI_API_KEY]: is defined twice")
 	require.NotContains(t, stderr.String(), "canary")
 	require.NotContains(t, stdout.String()[strings.Index(stdout.String(), "results:"):], "canary")
+}
+
+// rendered is service after one run of the function (its standalone form) with config.
+func rendered(t *testing.T, service, config string) string {
+	t.Helper()
+	dir := t.TempDir()
+	configFile, serviceFile := filepath.Join(dir, "fn.yaml"), filepath.Join(dir, "svc.yaml")
+	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o644))
+	require.NoError(t, os.WriteFile(serviceFile, []byte(service), 0o644))
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{configFile, serviceFile}, nil, &stdout, &stderr), stderr.String())
+	return stdout.String()
 }
 
 func golden(t *testing.T, path, actual string) {

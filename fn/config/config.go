@@ -5,7 +5,6 @@ package config
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -53,6 +52,8 @@ type Config struct {
 	LineFromImage bool
 	// RunAsUser, when set, is the pod's UID, GID and fsGroup.
 	RunAsUser *int64
+	// Quiet leaves the summary lines out of stderr.
+	Quiet bool
 
 	// spec and prefix are what the config was resolved from, for WithLine.
 	spec   v1alpha1.Spec
@@ -125,22 +126,6 @@ type Source struct {
 	APIVersion, Kind, Name string
 }
 
-// configMapKeys are the keys a ConfigMap functionConfig accepts: the LlamastackIntegration
-// spec's field paths, so that `-- apiKeySecret.name=my-secret` reads like the YAML form.
-var configMapKeys = []string{
-	"provider", "model", "apiKeySecret.name", "apiKeySecret.key", "settings.<VARIABLE>", "gateway.name",
-	"gateway.namespace", "tiers", "target.name", "target.namespace", "image", "modelURI",
-	"skipModelDownload", "kserveVersion", "tls", "imageLine", "runAsUser",
-}
-
-// configMapKeyKnown reports whether key is a ConfigMap setting, settings.<VARIABLE> included.
-func configMapKeyKnown(key string) bool {
-	if name, ok := strings.CutPrefix(key, "settings."); ok {
-		return name != "" && !strings.Contains(name, ".")
-	}
-	return contains(configMapKeys, key) && !strings.Contains(key, "<")
-}
-
 // Load reads the functionConfig. It returns the config, or the errors that stop the function;
 // warnings are returned in both cases.
 func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []diag.Problem) {
@@ -194,92 +179,6 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []diag.Proble
 	return cfg, src, errs, warnings
 }
 
-// specFromConfigMap turns a ConfigMap's data into the YAML of a LlamastackIntegration spec.
-func specFromConfigMap(fc *yaml.RNode) (*yaml.Node, []diag.Problem) {
-	spec := yaml.NewMapRNode(nil)
-	dataField := fc.Field("data")
-	if dataField == nil || isNull(dataField.Value.YNode()) {
-		return spec.YNode(), nil
-	}
-	data := dataField.Value.YNode()
-	if data.Kind != yaml.MappingNode {
-		return nil, []diag.Problem{{Path: "data", Message: "must be a map of key=value settings, not " + describe(data)}}
-	}
-	var problems []diag.Problem
-	for i := 0; i+1 < len(data.Content); i += 2 {
-		key, value := data.Content[i].Value, data.Content[i+1]
-		path := "data." + key
-		if !configMapKeyKnown(key) {
-			msg := fmt.Sprintf("unknown setting %q", truncate(key))
-			if guess := closest(key, configMapKeys); guess != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", guess)
-			}
-			problems = append(problems, diag.Problem{Path: path, Message: msg + "; valid settings: " + strings.Join(configMapKeys, ", ")})
-			continue
-		}
-		if value.Kind != yaml.ScalarNode {
-			problems = append(problems, diag.Problem{Path: path, Message: "must be a string, not " + describe(value)})
-			continue
-		}
-		var node *yaml.Node
-		switch key {
-		case "tiers":
-			tiers, err := parseTierList(value.Value)
-			if err != nil {
-				problems = append(problems, diag.Problem{Path: path, Message: err.Error()})
-				continue
-			}
-			node = yaml.NewListRNode(tiers...).YNode()
-		case "runAsUser":
-			n, err := strconv.ParseInt(strings.TrimSpace(value.Value), 10, 64)
-			if err != nil {
-				problems = append(problems, diag.Problem{Path: path, Message: fmt.Sprintf("must be a whole number, not %q", truncate(value.Value))})
-				continue
-			}
-			node = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(n, 10)}
-		case "skipModelDownload", "tls":
-			b, err := strconv.ParseBool(strings.TrimSpace(value.Value))
-			if err != nil {
-				problems = append(problems, diag.Problem{Path: path, Message: fmt.Sprintf("must be true or false, not %q", truncate(value.Value))})
-				continue
-			}
-			node = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(b)}
-		default:
-			node = yaml.NewStringRNode(value.Value).YNode()
-		}
-		fields := strings.Split(key, ".")
-		parent, err := spec.Pipe(yaml.LookupCreate(yaml.MappingNode, fields[:len(fields)-1]...))
-		if err != nil {
-			problems = append(problems, diag.Problem{Path: path, Message: err.Error()})
-			continue
-		}
-		if err := parent.PipeE(yaml.SetField(fields[len(fields)-1], yaml.NewRNode(node))); err != nil {
-			problems = append(problems, diag.Problem{Path: path, Message: err.Error()})
-		}
-	}
-	return spec.YNode(), problems
-}
-
-// parseTierList reads tiers from a ConfigMap value: a JSON array (["free","premium"]), a
-// comma-separated list (free,premium), or empty / [] for every tier.
-func parseTierList(s string) ([]string, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "[") {
-		var tiers []string
-		if err := json.Unmarshal([]byte(s), &tiers); err != nil {
-			return nil, fmt.Errorf("must be a JSON array of tier names such as [\"free\",\"premium\"] or a comma-separated list, not %q", truncate(s))
-		}
-		return tiers, nil
-	}
-	tiers := []string{}
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tiers = append(tiers, t)
-		}
-	}
-	return tiers, nil
-}
-
 var (
 	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
@@ -301,6 +200,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag
 		GatewayNamespace: v1alpha1.DefaultGatewayNamespace,
 		Image:            spec.Image,
 		ModelURI:         spec.ModelURI,
+		Quiet:            spec.Quiet,
 	}
 
 	line, e := resolveLine(spec, p)
@@ -340,8 +240,8 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag
 	}
 
 	if g := spec.Gateway; g != nil {
-		cfg.GatewayName = or(g.Name, cfg.GatewayName)
-		cfg.GatewayNamespace = or(g.Namespace, cfg.GatewayNamespace)
+		cfg.GatewayName = cmp.Or(g.Name, cfg.GatewayName)
+		cfg.GatewayNamespace = cmp.Or(g.Namespace, cfg.GatewayNamespace)
 	}
 	if spec.Tiers != nil {
 		cfg.SetTiers = true
@@ -372,7 +272,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag
 	}
 	if spec.NetworkPolicy != nil {
 		np := *spec.NetworkPolicy
-		np.MaaSAPINamespace = or(np.MaaSAPINamespace, v1alpha1.DefaultMaaSAPINamespace)
+		np.MaaSAPINamespace = cmp.Or(np.MaaSAPINamespace, v1alpha1.DefaultMaaSAPINamespace)
 		errs = append(errs, checkName(p("networkPolicy.maasAPINamespace"), np.MaaSAPINamespace, "namespace", dnsLabel, 63)...)
 		cfg.NetworkPolicy = &np
 	}
@@ -436,7 +336,7 @@ func checkImageAndURI(spec v1alpha1.Spec, p func(string) string) (errs, warnings
 		}
 	}
 	if spec.ModelURI != "" && !hasTemplate(spec.ModelURI) {
-		if m := uriScheme.FindStringSubmatch(spec.ModelURI); m == nil || !contains(modelURISchemes, m[1]) {
+		if m := uriScheme.FindStringSubmatch(spec.ModelURI); m == nil || !slices.Contains(modelURISchemes, m[1]) {
 			errs = append(errs, diag.Problem{Path: p("modelURI"), Message: fmt.Sprintf("%q is not a model URI that KServe accepts; use one of the schemes %s:// (for example %s)",
 				truncate(spec.ModelURI), strings.Join(modelURISchemes, "://, "), v1alpha1.DefaultModelURI)})
 		}
@@ -524,7 +424,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 			provider.Name, strings.Join(provider.Lines, ", "), line, strings.Join(provider.Lines, ", "))}}, nil
 	}
 	provider = provider.ForLine(line)
-	pc := ProviderConfig{Provider: provider, Model: or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
+	pc := ProviderConfig{Provider: provider, Model: cmp.Or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
 
 	switch {
 	case hasTemplate(ps.Model):
@@ -532,7 +432,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 	case pc.Model == "":
 		errs = append(errs, diag.Problem{Path: p("model"), Message: fmt.Sprintf("is required for %s, which serves whatever model its server runs; give that model's name", provider.Name)})
 	case strings.ContainsAny(pc.Model, " \t\n"):
-		errs = append(errs, diag.Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(pc.Model), or(provider.DefaultModel, "llama-3.3-70b"))})
+		errs = append(errs, diag.Problem{Path: p("model"), Message: fmt.Sprintf("%q contains white space; use the provider's model ID, for example %s", truncate(pc.Model), cmp.Or(provider.DefaultModel, "llama-3.3-70b"))})
 	case ps.Model != "" && len(provider.KnownModels) > 0 && !provider.KnowsModel(ps.Model):
 		warnings = append(warnings, diag.Problem{Path: p("model"), Message: fmt.Sprintf("model %q is not among the %s models this function knows (%s); it is used as given, check the spelling against the provider's model list",
 			truncate(ps.Model), provider.DisplayName, strings.Join(provider.KnownModels, ", "))})
@@ -592,7 +492,7 @@ func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *Pr
 			pc.SecretKeys[provider.Credentials.Env] = provider.Credentials.Key
 		}
 		if s := ps.APIKeySecret; s != nil {
-			pc.SecretName = or(s.Name, pc.SecretName)
+			pc.SecretName = cmp.Or(s.Name, pc.SecretName)
 			if s.Key != "" {
 				if len(pc.SecretKeys) > 1 {
 					var keys []string
@@ -672,7 +572,7 @@ func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []diag.Problem) 
 		errs = append(errs, diag.Problem{Path: path, Message: "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"})
 	}
 	if a := m.AuthPolicy; a != nil {
-		a.Namespace = or(a.Namespace, v1alpha1.DefaultMaaSNamespace)
+		a.Namespace = cmp.Or(a.Namespace, v1alpha1.DefaultMaaSNamespace)
 		errs = append(errs, checkName(path+".authPolicy.namespace", a.Namespace, "namespace", dnsLabel, 63)...)
 		if len(a.Groups)+len(a.Users) == 0 {
 			errs = append(errs, diag.Problem{Path: path + ".authPolicy", Message: "needs at least one of groups or users: who may use the model"})
@@ -681,7 +581,7 @@ func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []diag.Problem) 
 		errs = append(errs, nonEmpty(path+".authPolicy.users", a.Users)...)
 	}
 	if s := m.Subscription; s != nil {
-		s.Namespace = or(s.Namespace, v1alpha1.DefaultMaaSNamespace)
+		s.Namespace = cmp.Or(s.Namespace, v1alpha1.DefaultMaaSNamespace)
 		errs = append(errs, checkName(path+".subscription.namespace", s.Namespace, "namespace", dnsLabel, 63)...)
 		if len(s.OwnerGroups)+len(s.OwnerUsers) == 0 {
 			errs = append(errs, diag.Problem{Path: path + ".subscription", Message: "needs at least one of ownerGroups or ownerUsers"})
@@ -785,20 +685,4 @@ func LooksLikeCredential(s string) bool {
 		}
 	}
 	return len(s) >= 24 && upper && lower && digit
-}
-
-func or(value, fallback string) string {
-	if value != "" {
-		return value
-	}
-	return fallback
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

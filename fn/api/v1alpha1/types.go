@@ -161,6 +161,12 @@ type Spec struct {
 	// for the defaults; off when absent.
 	// +optional
 	NetworkPolicy *NetworkPolicy `json:"networkPolicy,omitempty" yaml:"networkPolicy,omitempty"`
+
+	// Quiet leaves out the one line per LLMInferenceService that the function prints on
+	// stderr to say what it changed (kustomize shows it under the build). Warnings and
+	// errors are always printed, and kpt's results always carry the full report.
+	// +optional
+	Quiet bool `json:"quiet,omitempty" yaml:"quiet,omitempty"`
 }
 
 // ProviderSpec is one provider of the several-provider form.
