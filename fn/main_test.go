@@ -123,6 +123,31 @@ func TestSecretNeverOnStderr(t *testing.T) {
 	require.NotContains(t, stdout.String()[strings.Index(stdout.String(), "results:"):], "canary")
 }
 
+// TestCredentialInTheFunctionConfigIsNeverEchoed: a key pasted into a name field, a setting
+// that is a credential, or a URL with a password is reported by its path only, and the
+// ResourceList written back for kpt carries the functionConfig with the value redacted.
+func TestCredentialInTheFunctionConfigIsNeverEchoed(t *testing.T) {
+	for _, tc := range []struct{ name, fc, path string }{
+		{"key as the Secret's name", "spec: {provider: openai, apiKeySecret: {name: sk-proj-Canary0123456789AbCdEf}}", "spec.apiKeySecret.name"},
+		{"key in a list", "spec: {providers: [{provider: openai}, {provider: gemini, apiKeySecret: {name: AIzaSyCanary0123456789AbCdEf}}]}", "spec.providers[1].apiKeySecret.name"},
+		{"credential setting", "spec: {provider: vllm, model: m, settings: {VLLM_URL: 'http://v:8000/v1', VLLM_API_TOKEN: Canary-token-0123}}", "spec.settings.VLLM_API_TOKEN"},
+		{"url with a password", "spec: {provider: ollama, settings: {OLLAMA_URL: 'http://admin:Canary-pw@ollama:11434/v1'}}", "spec.settings.OLLAMA_URL"},
+		{"ConfigMap form", "", "data.apiKeySecret.name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc := "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\n" + tc.fc + "\n"
+			if tc.fc == "" {
+				fc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {provider: openai, apiKeySecret.name: sk-proj-Canary0123456789AbCdEf}\n"
+			}
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, 1, run(nil, strings.NewReader(resourceList(service, fc)), &stdout, &stderr))
+			require.Contains(t, stderr.String(), tc.path+": ")
+			require.NotContains(t, strings.ToLower(stderr.String()+stdout.String()), "canary")
+			require.Contains(t, stdout.String(), "<redacted: ")
+		})
+	}
+}
+
 // rendered is service after one run of the function (its standalone form) with config.
 func rendered(t *testing.T, service, config string) string {
 	t.Helper()

@@ -446,7 +446,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		setting, known := provider.Setting(env)
 		switch {
 		case slices.Contains(provider.SecretEnvNames(), env):
-			errs = append(errs, diag.Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec"})
+			errs = append(errs, diag.Problem{Path: settingPath, Message: "is a credential; put it in the Secret named by apiKeySecret, never in the spec", Redact: true})
 		case !known && len(provider.Settings) == 0:
 			errs = append(errs, diag.Problem{Path: settingPath, Message: fmt.Sprintf("%s takes no settings; remove it", provider.Name)})
 		case !known:
@@ -457,7 +457,8 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 			errs = append(errs, diag.Problem{Path: settingPath, Message: msg + "; valid settings: " + strings.Join(provider.SettingNames(), ", ")})
 		default:
 			if problem := checkSetting(setting, value); problem != "" {
-				errs = append(errs, diag.Problem{Path: settingPath, Message: problem})
+				u, err := url.Parse(value)
+				errs = append(errs, diag.Problem{Path: settingPath, Message: problem, Redact: err == nil && u.User != nil})
 				continue
 			}
 			if setting.Suffix != "" && !strings.HasSuffix(strings.TrimRight(value, "/"), setting.Suffix) {
@@ -649,7 +650,7 @@ func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []diag.P
 		return []diag.Problem{{Path: path, Message: fmt.Sprintf("must not be empty; give a %s name", what)}}
 	case !re.MatchString(value) && LooksLikeCredential(value):
 		// Never repeat it: it may be a key pasted into the wrong field.
-		return []diag.Problem{{Path: path, Message: fmt.Sprintf("is not a valid %s name, and it looks like a credential (%d characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared", what, len(value))}}
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("is not a valid %s name, and it looks like a credential (%d characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared", what, len(value)), Redact: true}}
 	case len(value) > maxLen:
 		return []diag.Problem{{Path: path, Message: fmt.Sprintf("%q is %d characters; a %s name is a %s of at most %d", truncate(value), len(value), what, kind, maxLen)}}
 	case !re.MatchString(value):

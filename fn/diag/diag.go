@@ -9,6 +9,9 @@ import "fmt"
 type Problem struct {
 	Path    string
 	Message string
+	// Redact says the value at Path is, or carries, a credential: whatever shows the input
+	// again (a ResourceList on stdout) must not show it.
+	Redact bool
 }
 
 // New is a Problem at path with a formatted message.

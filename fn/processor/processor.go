@@ -101,6 +101,12 @@ func loadConfig(rl *framework.ResourceList) (*config.Config, *yaml.ResourceIdent
 		configRef = &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: src.APIVersion, Kind: src.Kind}, NameMeta: yaml.NameMeta{Name: src.Name}}
 	}
 	rl.Results = append(rl.Results, results(framework.Warning, configRef, warnings)...)
+	for _, e := range errs {
+		if e.Redact && rl.FunctionConfig != nil {
+			// The ResourceList on stdout carries the functionConfig back: never the credential.
+			yamlnode.Redact(rl.FunctionConfig.YNode(), e.Path)
+		}
+	}
 	return cfg, configRef, warnings, results(framework.Error, configRef, errs)
 }
 

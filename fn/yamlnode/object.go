@@ -2,6 +2,8 @@ package yamlnode
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -64,4 +66,34 @@ func Identity(node *yaml.Node) (apiVersion, kind, namespace, name string) {
 		meta = Field(node, "metadata")
 	}
 	return scalar(node, "apiVersion"), scalar(node, "kind"), scalar(meta, "namespace"), scalar(meta, "name")
+}
+
+// Redact replaces the scalar at path in an object (a field path such as
+// spec.providers[1].apiKeySecret.name, or data.<key> of a ConfigMap, whose keys may hold
+// dots) with a note of its length, and reports whether there was one.
+func Redact(node *yaml.Node, path string) bool {
+	var segments []string
+	if key, ok := strings.CutPrefix(path, "data."); ok {
+		segments = []string{"data", key}
+	} else {
+		segments = strings.Split(path, ".")
+	}
+	n := node
+	for _, segment := range segments {
+		name, index, indexed := strings.Cut(strings.TrimSuffix(segment, "]"), "[")
+		n = Field(n, name)
+		if indexed {
+			i, err := strconv.Atoi(index)
+			if n == nil || n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+				return false
+			}
+			n = n.Content[i]
+		}
+	}
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return false
+	}
+	n.Value = fmt.Sprintf("<redacted: %d characters>", len(n.Value))
+	n.Tag, n.Style = yaml.NodeTagString, yaml.DoubleQuotedStyle
+	return true
 }
