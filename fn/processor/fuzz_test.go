@@ -2,18 +2,24 @@ package processor_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 // seeds adds every golden input to the fuzz corpus.
@@ -56,6 +62,9 @@ func FuzzProcessor(f *testing.F) {
 				t.Fatalf("item %s was lost", id)
 			}
 		}
+		if problem := kubectlReadsDifferently(out); problem != "" {
+			t.Fatal(problem)
+		}
 		again, err := run(out)
 		if err != nil {
 			t.Fatalf("processing the output again failed: %v", err)
@@ -96,6 +105,38 @@ func FuzzConfig(f *testing.F) {
 			t.Fatal("no config and no error")
 		}
 	})
+}
+
+// kubectlReadsDifferently checks each object the function wrote (the services it changed and
+// the objects it generated): no key twice, and kubectl, which reads YAML 1.1 through
+// sigs.k8s.io/yaml, reads the same data as the function meant (no "on" read as a boolean, no
+// "0x1F" as a number).
+func kubectlReadsDifferently(resourceList []byte) string {
+	nodes, err := (&kio.ByteReadWriter{Reader: bytes.NewReader(resourceList), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return "output does not parse: " + err.Error()
+	}
+	for _, n := range nodes {
+		if n.GetKind() != processor.LLMInferenceServiceKind && n.GetAnnotations()[v1alpha1.GeneratedForAnnotation] == "" {
+			continue
+		}
+		if dups := yamlnode.DuplicateKeys(n.YNode()); len(dups) > 0 {
+			return fmt.Sprintf("%s %s: output sets %v twice", n.GetKind(), n.GetName(), dups)
+		}
+		meant, err := n.MarshalJSON()
+		if err != nil {
+			return "cannot read the output as JSON: " + err.Error()
+		}
+		read, err := sigsyaml.YAMLToJSON([]byte(n.MustString()))
+		if err != nil {
+			return "kubectl cannot read the output: " + err.Error()
+		}
+		var a, b any
+		if json.Unmarshal(meant, &a) != nil || json.Unmarshal(read, &b) != nil || !reflect.DeepEqual(a, b) {
+			return fmt.Sprintf("kubectl reads %s %s differently:\nmeant %s\nread  %s", n.GetKind(), n.GetName(), meant, read)
+		}
+	}
+	return ""
 }
 
 func run(input []byte) ([]byte, error) {
