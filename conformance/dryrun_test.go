@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
+
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 )
@@ -59,7 +61,7 @@ func TestServerSideDryRun(t *testing.T) {
 			for _, m := range manifests {
 				t.Run(m.name, func(t *testing.T) {
 					if m.maas && !maasInstalled {
-						t.Skip("needs the MaaS CRDs from ../shared/reference/maas-crds, which are absent")
+						testskip.Skip(t, "needs the MaaS CRDs from ../shared/reference/maas-crds, which are absent")
 					}
 					out, err := s.kubectl(t, m.yaml, "apply", "--server-side", "--dry-run=server", "--field-manager", "conformance", "-f", "-")
 					if want, rejected := expectedRejections[version][m.name]; rejected {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,7 +34,7 @@ func TestExampleREADMEs(t *testing.T) {
 		s := startAPIServer(t)
 		s.installCRD(t, filepath.Join(kserveDir(t, kserveVersions[len(kserveVersions)-1]), "config", "crd", "full", "llmisvc", "serving.kserve.io_llminferenceservices.yaml"))
 		if !installMaaSCRDs(t, s, root) {
-			t.Skip("the examples create MaaSModelRefs, whose CRD (../shared/reference/maas-crds) is absent")
+			testskip.Skip(t, "the examples create MaaSModelRefs, whose CRD (../shared/reference/maas-crds) is absent")
 		}
 		return s
 	}

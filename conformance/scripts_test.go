@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -282,7 +284,7 @@ spec: {domain: apps.cluster.test}
 	})
 	t.Run("chat with the name current MaaS lists", func(t *testing.T) {
 		if !installMaaSCRDs(t, s, root) {
-			t.Skip("needs the MaaSModelRef CRD from ../shared/reference/maas-crds, which is absent")
+			testskip.Skip(t, "needs the MaaSModelRef CRD from ../shared/reference/maas-crds, which is absent")
 		}
 		reset()
 		s.mustKubectl(t, "apiVersion: maas.opendatahub.io/v1alpha1\nkind: MaaSModelRef\nmetadata: {name: gemini-llamastack, namespace: llm}\nspec: {modelRef: {kind: LLMInferenceService, name: gemini-llamastack}}\n", "apply", "-f", "-")

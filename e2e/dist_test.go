@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -47,11 +49,11 @@ func TestDist(t *testing.T) {
 // Docker engine. It also checks the install command Argo CD's init container uses.
 func TestStaticBinaryInEmptyRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("chroot needs root: skipping the empty-root run (run the tests as root, as CI does)")
+		testskip.Skip(t, "chroot needs root: skipping the empty-root run (run the tests as root, as CI does)")
 	}
 	chroot, err := exec.LookPath("chroot")
 	if err != nil {
-		t.Skip("no chroot on PATH: skipping the empty-root run")
+		testskip.Skip(t, "no chroot on PATH: skipping the empty-root run")
 	}
 	rootfs := t.TempDir()
 	require.NoError(t, os.Chmod(rootfs, 0o755))

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -195,7 +197,7 @@ func TestKustomizeReportsFunctionErrors(t *testing.T) {
 func TestKpt(t *testing.T) {
 	kpt, err := exec.LookPath("kpt")
 	if err != nil {
-		t.Skip("kpt is not on PATH: skipping the kpt fn render / fn eval tests (install kpt to run them)")
+		testskip.Skip(t, "kpt is not on PATH: skipping the kpt fn render / fn eval tests (install kpt to run them)")
 	}
 	t.Run("example package carries the deploy base", func(t *testing.T) {
 		require.Equal(t, readFile(t, filepath.Join(root, "deploy", "base", "llminferenceservice.yaml")),
@@ -335,7 +337,7 @@ func TestMakeRenderIsYAML(t *testing.T) {
 // try kubectl's built-in kustomize.
 func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 	if _, err := exec.LookPath("kubectl"); err != nil {
-		t.Skip("kubectl is not on PATH")
+		testskip.Skip(t, "kubectl is not on PATH")
 	}
 	readme := readFile(t, filepath.Join(root, "README.md"))
 	_, stderr, err := run(t, root, "kubectl", "kustomize", "--enable-alpha-plugins", "--enable-exec", "deploy/overlays/openai")
@@ -355,7 +357,7 @@ func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 // root, in a copy of the package.
 func TestKptfileCommentWorks(t *testing.T) {
 	if _, err := exec.LookPath("kpt"); err != nil {
-		t.Skip("kpt is not on PATH")
+		testskip.Skip(t, "kpt is not on PATH")
 	}
 	pkg := copyPackage(t)
 	comment := regexp.MustCompile(`(?m)^#   (cd examples/kpt-package && kpt fn render --allow-exec \.)$`).FindStringSubmatch(readFile(t, filepath.Join(pkg, "Kptfile")))
