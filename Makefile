@@ -69,8 +69,9 @@ argocd-binaries:
 	@scripts/argocd-binaries.sh >/dev/null
 
 ## golden: rewrite every golden file from the actual output; review the diff before committing
-GOLDEN_PACKAGES := ./fn ./fn/processor ./fn/providers ./fn/api/v1alpha1/reference ./e2e
+GOLDEN_PACKAGES := ./fn ./fn/processor ./e2e
 golden: build
+	$(GO) generate ./...
 	$(GO) test -count=1 $(GOLDEN_PACKAGES) -update
 
 ## dist: static release binaries for linux/amd64 and linux/arm64 with SHA256SUMS, in $(DIST)

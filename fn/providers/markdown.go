@@ -5,6 +5,12 @@ import (
 	"strings"
 )
 
+// TableBegin and TableEnd mark the README's provider table.
+const (
+	TableBegin = "<!-- providers:begin (generated from fn/providers; make golden rewrites it) -->\n"
+	TableEnd   = "<!-- providers:end -->"
+)
+
 // MarkdownTable renders the registry as the README's provider table.
 func MarkdownTable() string {
 	var b strings.Builder

@@ -89,6 +89,8 @@ type Spec struct {
 	// names, as a JSON array. An empty list grants every tier; leaving the field out sets
 	// no annotation. Current MaaS uses spec.maas instead.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 	Tiers *[]string `json:"tiers,omitempty" yaml:"tiers,omitempty"`
 
 	// Target selects the LLMInferenceServices to change. Defaults to every
@@ -108,6 +110,7 @@ type Spec struct {
 	// hf://llamastack-integration/no-weights; with kserveVersion v0.16, to
 	// pvc://<service name>-no-weights, a 1Mi PersistentVolumeClaim the function generates.
 	// +optional
+	// +kubebuilder:validation:Pattern=^(hf|oci|oci\+native|pvc|s3)://.+
 	ModelURI string `json:"modelURI,omitempty" yaml:"modelURI,omitempty"`
 
 	// SkipModelDownload sets spec.storageInitializer.enabled=false, so that KServe adds no
@@ -125,6 +128,7 @@ type Spec struct {
 	// gateway; it has no storageInitializer, so the model URI is an empty PVC that the
 	// function generates instead of a download.
 	// +optional
+	// +kubebuilder:validation:Pattern=^v0\.[0-9]+(\.[0-9]+)?$
 	KServeVersion string `json:"kserveVersion,omitempty" yaml:"kserveVersion,omitempty"`
 
 	// TLS makes Llama Stack serve HTTPS with the certificate KServe mounts at
@@ -141,12 +145,15 @@ type Spec struct {
 	// 0.8 on, docker.io/ogxai/distribution-starter). The function knows the line of those
 	// repositories; set it only for an image it does not know, such as a mirror.
 	// +optional
+	// +kubebuilder:validation:Enum=llama-stack;ogx
 	ImageLine string `json:"imageLine,omitempty" yaml:"imageLine,omitempty"`
 
 	// RunAsUser runs the pod as this UID, with the same GID and fsGroup. Leave it unset on
 	// OpenShift, whose restricted SCC assigns a random UID; set it on vanilla Kubernetes for
 	// an image that runs as root, which runAsNonRoot would refuse (for example 1001).
 	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=2147483647
 	RunAsUser *int64 `json:"runAsUser,omitempty" yaml:"runAsUser,omitempty"`
 
 	// MaaS generates current Models-as-a-Service objects for each LLMInferenceService:
@@ -214,6 +221,8 @@ type MaaSModelRef struct {
 type MaaSAuthPolicy struct {
 	// Namespace of the MaaSAuthPolicy. Defaults to models-as-a-service.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 	// Groups that may use the model. Groups and users together need at least one entry.
 	// +optional
@@ -227,6 +236,8 @@ type MaaSAuthPolicy struct {
 type MaaSSubscription struct {
 	// Namespace of the MaaSSubscription. Defaults to models-as-a-service.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 	// OwnerGroups own the subscription. Owner groups and users together need at least one.
 	// +optional
@@ -236,16 +247,22 @@ type MaaSSubscription struct {
 	OwnerUsers []string `json:"ownerUsers,omitempty" yaml:"ownerUsers,omitempty"`
 	// Priority orders subscriptions that cover the same user; higher wins. Defaults to 0.
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Priority *int32 `json:"priority,omitempty" yaml:"priority,omitempty"`
 	// TokenRateLimits are the limits; at least one is required.
+	// +kubebuilder:validation:MinItems=1
 	TokenRateLimits []TokenRateLimit `json:"tokenRateLimits" yaml:"tokenRateLimits"`
 }
 
 // TokenRateLimit allows limit tokens per window.
 type TokenRateLimit struct {
 	// Limit is the number of tokens, 1 to 1,000,000,000.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000000
 	Limit int64 `json:"limit" yaml:"limit"`
 	// Window is the period: 1 to 9999 followed by s, m or h, for example 1h.
+	// +kubebuilder:validation:Pattern=^[1-9][0-9]{0,3}[smh]$
 	Window string `json:"window" yaml:"window"`
 }
 
@@ -255,6 +272,8 @@ type NetworkPolicy struct {
 	// Defaults to opendatahub (the operator's applications namespace; a standalone MaaS
 	// install uses maas-api, Red Hat OpenShift AI uses redhat-ods-applications).
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 	MaaSAPINamespace string `json:"maasAPINamespace,omitempty" yaml:"maasAPINamespace,omitempty"`
 }
 
@@ -262,9 +281,13 @@ type NetworkPolicy struct {
 type SecretKeyRef struct {
 	// Name of the Secret. Must be a DNS subdomain name.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
 	Name string `json:"name,omitempty" yaml:"name,omitempty"`
 	// Key in the Secret's data. Defaults to api-key.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[-._a-zA-Z0-9]+$
 	Key string `json:"key,omitempty" yaml:"key,omitempty"`
 }
 
@@ -272,10 +295,14 @@ type SecretKeyRef struct {
 type GatewayRef struct {
 	// Name of the gateway. Defaults to maas-default-gateway.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
 	Name string `json:"name,omitempty" yaml:"name,omitempty"`
 	// Namespace of the gateway. Always written out: KServe does not default it to the
 	// service's namespace. Defaults to openshift-ingress.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 }
 
@@ -284,9 +311,13 @@ type Target struct {
 	// Name of the LLMInferenceService as written in the base, before kustomize's name
 	// prefix or suffix; the final name matches too.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
 	Name string `json:"name,omitempty" yaml:"name,omitempty"`
 	// Namespace of the LLMInferenceService, as in the function's input.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 }
 

@@ -5,6 +5,7 @@
 package reference
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -115,7 +116,7 @@ func (g *generator) schemaOf(expr ast.Expr, path string) map[string]any {
 			if path != "" {
 				fieldPath = path + "." + name
 			}
-			text, optional := docOf(f, name)
+			text, optional, keywords := docOf(f, name)
 			// Record the field before descending, so the reference lists parents first.
 			i := len(g.fields)
 			g.fields = append(g.fields, Field{Path: fieldPath, Required: !optional, Doc: text})
@@ -123,6 +124,13 @@ func (g *generator) schemaOf(expr ast.Expr, path string) map[string]any {
 			g.fields[i].Type = typeName(s)
 			if text != "" {
 				s["description"] = text
+			}
+			for k, v := range keywords {
+				target := s
+				if items, ok := s["items"].(map[string]any); ok && k != "minItems" && k != "maxItems" {
+					target = items // a list's markers are about its items
+				}
+				target[k] = v
 			}
 			properties[name] = s
 			if !optional && !omitempty {
@@ -155,17 +163,28 @@ func jsonName(f *ast.Field) (string, bool) {
 	return "", false
 }
 
-// docOf returns the field's doc comment as one paragraph, and whether it is marked +optional.
-func docOf(f *ast.Field, jsonName string) (string, bool) {
+// validationMarker is kubebuilder's marker for a JSON Schema keyword, as in
+// +kubebuilder:validation:Maximum=2147483647.
+const validationMarker = "+kubebuilder:validation:"
+
+// docOf returns the field's doc comment as one paragraph, whether it is marked +optional,
+// and the JSON Schema keywords of its validation markers.
+func docOf(f *ast.Field, jsonName string) (string, bool, map[string]any) {
 	if f.Doc == nil {
-		return "", false
+		return "", false, nil
 	}
 	var lines []string
 	optional := false
+	keywords := map[string]any{}
 	for _, line := range strings.Split(f.Doc.Text(), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "+optional" {
 			optional = true
+			continue
+		}
+		if marker, ok := strings.CutPrefix(line, validationMarker); ok {
+			name, value, _ := strings.Cut(marker, "=")
+			keywords[keyword(name)] = markerValue(name, value)
 			continue
 		}
 		if strings.HasPrefix(line, "+") || line == "" {
@@ -180,7 +199,27 @@ func docOf(f *ast.Field, jsonName string) (string, bool) {
 			text = jsonName + " " + rest
 		}
 	}
-	return text, optional
+	return text, optional, keywords
+}
+
+// keyword is the JSON Schema keyword of a kubebuilder validation marker: Maximum is maximum.
+func keyword(marker string) string {
+	return strings.ToLower(marker[:1]) + marker[1:]
+}
+
+// markerValue reads a marker's value: numbers for the numeric keywords, ;-separated lists for
+// Enum, strings otherwise.
+func markerValue(marker, value string) any {
+	switch marker {
+	case "Minimum", "Maximum", "MinLength", "MaxLength", "MinItems", "MaxItems":
+		var n int64
+		if _, err := fmt.Sscan(value, &n); err == nil {
+			return n
+		}
+	case "Enum":
+		return strings.Split(value, ";")
+	}
+	return value
 }
 
 func typeName(s map[string]any) string {
@@ -240,3 +279,43 @@ func Text(fields []Field, prefix string, width int) string {
 	}
 	return b.String()
 }
+
+// Files are the generated files, by path relative to the API package's folder: the JSON
+// Schema and the --help reference (both embedded into the binary), and the README with its
+// field table rewritten from the types in source.
+func Files(source, readme []byte) (map[string][]byte, error) {
+	fields, schema, err := Load(source, "LlamastackIntegration")
+	if err != nil {
+		return nil, err
+	}
+	newReadme, err := ReplaceSection(readme, ReadmeBegin, ReadmeEnd, Markdown(fields, "spec."))
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{
+		SchemaFile:    schema,
+		ReferenceFile: []byte(Text(fields, "spec.", 92)),
+		ReadmeFile:    newReadme,
+	}, nil
+}
+
+// ReplaceSection replaces what is between the lines begin and end of doc with content.
+func ReplaceSection(doc []byte, begin, end, content string) ([]byte, error) {
+	start := bytes.Index(doc, []byte(begin))
+	stop := bytes.Index(doc, []byte(end))
+	if start < 0 || stop < start {
+		return nil, fmt.Errorf("README.md needs the markers %q and %q", strings.TrimSpace(begin), end)
+	}
+	out := append([]byte{}, doc[:start+len(begin)]...)
+	out = append(out, content...)
+	return append(out, doc[stop:]...), nil
+}
+
+// The generated files, relative to the API package's folder, and the README's markers.
+const (
+	SchemaFile    = "llamastackintegration.v1alpha1.schema.json"
+	ReferenceFile = "reference.txt"
+	ReadmeFile    = "../../../README.md"
+	ReadmeBegin   = "<!-- reference:begin (generated from fn/api/v1alpha1/types.go; make golden rewrites it) -->\n"
+	ReadmeEnd     = "<!-- reference:end -->"
+)

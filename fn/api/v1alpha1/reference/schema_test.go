@@ -38,6 +38,16 @@ func TestSchemaValidatesTheRepositorysConfigs(t *testing.T) {
 		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, modle: x}\n",
 		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, tiers: free}\n",
 		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, maas: {subscription: {ownerGroups: [g]}}}\n",
+		// The limits config enforces, from the validation markers.
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, runAsUser: 0}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, gateway: {namespace: Bad_NS}}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, apiKeySecret: {name: my_secret}}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, modelURI: models/none}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, imageLine: vllm}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, tiers: [Free]}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, maas: {subscription: {ownerGroups: [g], tokenRateLimits: [{limit: 2000000000, window: 1h}]}}}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, maas: {subscription: {ownerGroups: [g], tokenRateLimits: [{limit: 10, window: 10000h}]}}}\n",
+		"apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: x}\nspec: {provider: gemini, maas: {subscription: {ownerGroups: [g], tokenRateLimits: []}}}\n",
 	} {
 		require.Error(t, schema.Validate(toJSONValue(t, []byte(bad))), bad)
 	}
