@@ -15,8 +15,8 @@ import (
 
 var fencedBlock = regexp.MustCompile("(?ms)^```(sh[^\\n]*)\\n(.*?)^```")
 
-// TestExampleREADMEs runs every command of README.md and examples/*/README.md that can run
-// here, in order,
+// TestExampleREADMEs runs every command of README.md, docs/*.md and examples/README.md that
+// can run here, in order,
 // against a real API server with the KServe and MaaS CRDs: blocks marked `sh` run with
 // KUBECONFIG set and KEY_FILE naming a file with a stand-in key; `sh cluster` blocks need
 // KServe's controller and MaaS, `sh interactive` blocks a terminal, and `sh slow` blocks are
@@ -24,9 +24,9 @@ var fencedBlock = regexp.MustCompile("(?ms)^```(sh[^\\n]*)\\n(.*?)^```")
 func TestExampleREADMEs(t *testing.T) {
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
-	readmes, err := filepath.Glob(filepath.Join(root, "examples", "*", "README.md"))
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(readmes), 3)
+	readmes := append([]string{filepath.Join(root, "examples", "README.md")}, docs...)
 
 	keyFile := filepath.Join(t.TempDir(), "api-key")
 	require.NoError(t, os.WriteFile(keyFile, []byte("stand-in-key-for-tests-0042"), 0o600))
@@ -72,7 +72,9 @@ func TestExampleREADMEs(t *testing.T) {
 				require.NoError(t, err, "block %d of %s:\n%s\n--- output:\n%s", i, readme, b[2], out)
 				ran++
 			}
-			require.GreaterOrEqual(t, ran, 5, "most of %s runs here", name)
+			if !strings.HasPrefix(name, "docs") {
+				require.GreaterOrEqual(t, ran, 5, "most of %s runs here", name)
+			}
 		})
 	}
 }

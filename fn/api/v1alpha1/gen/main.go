@@ -1,6 +1,6 @@
 // Command gen writes the files generated from the LlamastackIntegration API types and the
 // provider registry: the JSON Schema and the --help reference, which the API package embeds,
-// and the README's field and provider tables. go generate ./... (make golden) runs it in the
+// the field table of docs/reference.md and the README's provider table. go generate ./... (make golden) runs it in the
 // API package's folder; its test fails when a committed copy is out of date.
 package main
 
@@ -31,14 +31,21 @@ func generated() (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	readme, err := os.ReadFile(reference.ReadmeFile)
+	doc, err := os.ReadFile(reference.ReferenceDoc)
 	if err != nil {
 		return nil, err
 	}
-	files, err := reference.Files(source, readme)
+	files, err := reference.Files(source, doc)
 	if err != nil {
 		return nil, err
 	}
-	files[reference.ReadmeFile], err = reference.ReplaceSection(files[reference.ReadmeFile], providers.TableBegin, providers.TableEnd, providers.MarkdownTable())
+	if err != nil {
+		return nil, err
+	}
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		return nil, err
+	}
+	files["../../../README.md"], err = reference.ReplaceSection(readme, providers.TableBegin, providers.TableEnd, providers.MarkdownTable())
 	return files, err
 }

@@ -13,7 +13,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	t.Chdir("..")
 	files, err := generated()
 	require.NoError(t, err)
-	require.Len(t, files, 3)
+	require.Len(t, files, 4)
 	for path, want := range files {
 		got, err := os.ReadFile(path)
 		require.NoError(t, err)

@@ -281,21 +281,21 @@ func Text(fields []Field, prefix string, width int) string {
 }
 
 // Files are the generated files, by path relative to the API package's folder: the JSON
-// Schema and the --help reference (both embedded into the binary), and the README with its
-// field table rewritten from the types in source.
-func Files(source, readme []byte) (map[string][]byte, error) {
+// Schema and the --help reference (both embedded into the binary), and docs/reference.md
+// with its field table rewritten from the types in source.
+func Files(source, doc []byte) (map[string][]byte, error) {
 	fields, schema, err := Load(source, "LlamastackIntegration")
 	if err != nil {
 		return nil, err
 	}
-	newReadme, err := ReplaceSection(readme, ReadmeBegin, ReadmeEnd, Markdown(fields, "spec."))
+	newDoc, err := ReplaceSection(doc, ReadmeBegin, ReadmeEnd, Markdown(fields, "spec."))
 	if err != nil {
 		return nil, err
 	}
 	return map[string][]byte{
 		SchemaFile:    schema,
 		ReferenceFile: []byte(Text(fields, "spec.", 92)),
-		ReadmeFile:    newReadme,
+		ReferenceDoc:  newDoc,
 	}, nil
 }
 
@@ -304,7 +304,7 @@ func ReplaceSection(doc []byte, begin, end, content string) ([]byte, error) {
 	start := bytes.Index(doc, []byte(begin))
 	stop := bytes.Index(doc, []byte(end))
 	if start < 0 || stop < start {
-		return nil, fmt.Errorf("README.md needs the markers %q and %q", strings.TrimSpace(begin), end)
+		return nil, fmt.Errorf("the document needs the markers %q and %q", strings.TrimSpace(begin), end)
 	}
 	out := append([]byte{}, doc[:start+len(begin)]...)
 	out = append(out, content...)
@@ -315,7 +315,7 @@ func ReplaceSection(doc []byte, begin, end, content string) ([]byte, error) {
 const (
 	SchemaFile    = "llamastackintegration.v1alpha1.schema.json"
 	ReferenceFile = "reference.txt"
-	ReadmeFile    = "../../../README.md"
+	ReferenceDoc  = "../../../docs/reference.md"
 	ReadmeBegin   = "<!-- reference:begin (generated from fn/api/v1alpha1/types.go; make golden rewrites it) -->\n"
 	ReadmeEnd     = "<!-- reference:end -->"
 )
