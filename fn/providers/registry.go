@@ -9,7 +9,12 @@ package providers
 import (
 	"slices"
 	"sort"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 )
+
+// apiKey is the Secret key of a single-key provider's credential.
+const apiKey = v1alpha1.DefaultSecretKey
 
 // SecretEnv is an environment variable filled from a key of the provider's Secret.
 type SecretEnv struct {
@@ -80,13 +85,26 @@ type Provider struct {
 	// Lines are the server lines whose starter distribution has the provider; empty means
 	// every line.
 	Lines []string
+	// Example is what examples/providers/<name>/ shows; go generate writes it. The providers
+	// of the deploy overlays have walkthroughs instead.
+	Example *Example
+}
+
+// Example is the data of a provider's example overlay.
+type Example struct {
+	// Note opens the kustomization: what to know of the provider.
+	Note string
+	// Model is the model to serve; empty means DefaultModel. ModelNote says why it is named.
+	Model, ModelNote string
+	// Settings are the example's plain settings, in order.
+	Settings [][2]string
 }
 
 // registry is the table. Keep it sorted by Name.
 var registry = []Provider{
 	{
 		Name: "anthropic", DisplayName: "Anthropic",
-		Secrets:      []SecretEnv{{Env: "ANTHROPIC_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "ANTHROPIC_API_KEY", Key: apiKey}},
 		DefaultModel: "claude-3-5-sonnet-20241022",
 		KnownModels: []string{
 			"claude-3-5-haiku-20241022", "claude-3-5-sonnet-20241022", "claude-3-7-sonnet-20250219",
@@ -96,7 +114,7 @@ var registry = []Provider{
 	},
 	{
 		Name: "azure", DisplayName: "Azure OpenAI",
-		Secrets: []SecretEnv{{Env: "AZURE_API_KEY", Key: "api-key"}},
+		Secrets: []SecretEnv{{Env: "AZURE_API_KEY", Key: apiKey}},
 		Settings: []Setting{
 			{Env: "AZURE_API_BASE", Kind: URL, Required: true},
 			{Env: "AZURE_API_VERSION", Kind: Text},
@@ -104,6 +122,10 @@ var registry = []Provider{
 		},
 		DefaultModel: "gpt-4o",
 		KnownModels:  []string{"gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini", "o3-mini", "o4-mini"},
+		Example: &Example{
+			Note:     "Azure OpenAI: the deployment's endpoint goes in AZURE_API_BASE.",
+			Settings: [][2]string{{"AZURE_API_BASE", "https://my-resource.openai.azure.com"}, {"AZURE_API_VERSION", "2024-10-21"}},
+		},
 	},
 	{
 		Name: "bedrock", DisplayName: "Amazon Bedrock",
@@ -125,25 +147,35 @@ var registry = []Provider{
 			"meta.llama3-1-405b-instruct-v1:0", "meta.llama3-1-70b-instruct-v1:0", "meta.llama3-1-8b-instruct-v1:0",
 			"meta.llama3-3-70b-instruct-v1:0",
 		},
+		Example: &Example{
+			Note:     "Amazon Bedrock: on OGX the Secret holds a Bedrock API key, aws-bearer-token-bedrock; on Llama Stack 0.3.x, aws-access-key-id and aws-secret-access-key, or that key.",
+			Settings: [][2]string{{"AWS_DEFAULT_REGION", "us-east-1"}},
+		},
 	},
 	{
 		Name: "cerebras", DisplayName: "Cerebras",
-		Secrets:      []SecretEnv{{Env: "CEREBRAS_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "CEREBRAS_API_KEY", Key: apiKey}},
 		DefaultModel: "llama-3.3-70b",
 		KnownModels:  []string{"llama-3.3-70b", "llama3.1-8b"},
+		Example: &Example{
+			Note: "Cerebras.",
+		},
 	},
 	{
 		Name: "fireworks", DisplayName: "Fireworks AI",
-		Secrets:      []SecretEnv{{Env: "FIREWORKS_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "FIREWORKS_API_KEY", Key: apiKey}},
 		DefaultModel: "accounts/fireworks/models/llama-v3p3-70b-instruct",
 		KnownModels: []string{
 			"accounts/fireworks/models/llama-v3p1-405b-instruct", "accounts/fireworks/models/llama-v3p1-8b-instruct",
 			"accounts/fireworks/models/llama-v3p3-70b-instruct",
 		},
+		Example: &Example{
+			Note: "Fireworks AI.",
+		},
 	},
 	{
 		Name: "gemini", DisplayName: "Google Gemini",
-		Secrets:      []SecretEnv{{Env: "GEMINI_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "GEMINI_API_KEY", Key: apiKey}},
 		Settings:     []Setting{{Env: "GEMINI_AI_PROJECT", Kind: Text, Lines: []string{"ogx"}}},
 		DefaultModel: "gemini-2.0-flash",
 		KnownModels: []string{
@@ -153,23 +185,34 @@ var registry = []Provider{
 	},
 	{
 		Name: "groq", DisplayName: "Groq",
-		Secrets:      []SecretEnv{{Env: "GROQ_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "GROQ_API_KEY", Key: apiKey}},
 		DefaultModel: "llama-3.3-70b-versatile",
 		KnownModels:  []string{"llama-3.1-8b-instant", "llama-3.3-70b-versatile", "meta-llama/llama-4-scout-17b-16e-instruct"},
+		Example: &Example{
+			Note: "Groq.",
+		},
 	},
 	{
 		// OGX's starter added it (src/ogx/distributions/starter/config.yaml remote::meta,
 		// base_url https://api.meta.ai/v1); it lists no default model.
 		Name: "meta", DisplayName: "Meta Llama API",
-		Secrets: []SecretEnv{{Env: "META_API_KEY", Key: "api-key"}},
+		Secrets: []SecretEnv{{Env: "META_API_KEY", Key: apiKey}},
 		Lines:   []string{"ogx"},
+		Example: &Example{
+			Note:      "Meta Llama API (OGX images only: the starter of OGX has it, Llama Stack 0.3.x does not).",
+			Model:     "Llama-3.3-70B-Instruct",
+			ModelNote: "The Meta Llama API lists no default model in OGX: name the one to serve.",
+		},
 	},
 	{
 		Name: "nvidia", DisplayName: "NVIDIA NIM",
-		Secrets:      []SecretEnv{{Env: "NVIDIA_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "NVIDIA_API_KEY", Key: apiKey}},
 		Settings:     []Setting{{Env: "NVIDIA_BASE_URL", Kind: URL, Suffix: "/v1", Lines: []string{"ogx"}}, {Env: "NVIDIA_BASE_URL", Kind: URL, Lines: []string{"llama-stack"}}},
 		DefaultModel: "meta/llama-3.3-70b-instruct",
 		KnownModels:  []string{"meta/llama-3.1-405b-instruct", "meta/llama-3.1-8b-instruct", "meta/llama-3.3-70b-instruct"},
+		Example: &Example{
+			Note: "NVIDIA NIM (the hosted API; set NVIDIA_BASE_URL for a self-hosted NIM).",
+		},
 	},
 	{
 		Name: "ollama", DisplayName: "Ollama",
@@ -179,10 +222,14 @@ var registry = []Provider{
 		},
 		DefaultModel: "llama3.2:3b",
 		KnownModels:  []string{"llama3.1:8b", "llama3.2:1b", "llama3.2:3b", "llama3.3:70b"},
+		Example: &Example{
+			Note:     "Ollama in the cluster: no credentials.",
+			Settings: [][2]string{{"OLLAMA_URL", "http://ollama.ollama.svc.cluster.local:11434/v1"}},
+		},
 	},
 	{
 		Name: "openai", DisplayName: "OpenAI",
-		Secrets:      []SecretEnv{{Env: "OPENAI_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "OPENAI_API_KEY", Key: apiKey}},
 		Settings:     []Setting{{Env: "OPENAI_BASE_URL", Kind: URL}},
 		DefaultModel: "gpt-4o",
 		KnownModels: []string{
@@ -193,17 +240,23 @@ var registry = []Provider{
 	},
 	{
 		Name: "sambanova", DisplayName: "SambaNova",
-		Secrets:      []SecretEnv{{Env: "SAMBANOVA_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "SAMBANOVA_API_KEY", Key: apiKey}},
 		DefaultModel: "Meta-Llama-3.3-70B-Instruct",
 		KnownModels:  []string{"Meta-Llama-3.1-405B-Instruct", "Meta-Llama-3.1-8B-Instruct", "Meta-Llama-3.3-70B-Instruct"},
+		Example: &Example{
+			Note: "SambaNova.",
+		},
 	},
 	{
 		Name: "together", DisplayName: "Together AI",
-		Secrets:      []SecretEnv{{Env: "TOGETHER_API_KEY", Key: "api-key"}},
+		Secrets:      []SecretEnv{{Env: "TOGETHER_API_KEY", Key: apiKey}},
 		DefaultModel: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
 		KnownModels: []string{
 			"meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo",
 			"meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+		},
+		Example: &Example{
+			Note: "Together AI.",
 		},
 	},
 	{
@@ -215,14 +268,23 @@ var registry = []Provider{
 		},
 		DefaultModel: "gemini-2.0-flash",
 		KnownModels:  []string{"gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-2.5-flash", "gemini-2.5-pro"},
+		Example: &Example{
+			Note:     "Google Vertex AI: the Secret holds a service-account JSON under the key service-account.json, mounted as a file.",
+			Settings: [][2]string{{"VERTEX_AI_PROJECT", "my-gcp-project"}, {"VERTEX_AI_LOCATION", "us-central1"}},
+		},
 	},
 	{
 		Name: "vllm", DisplayName: "vLLM",
-		Secrets: []SecretEnv{{Env: "VLLM_API_TOKEN", Key: "api-key", Optional: true}},
+		Secrets: []SecretEnv{{Env: "VLLM_API_TOKEN", Key: apiKey, Optional: true}},
 		Settings: []Setting{
 			{Env: "VLLM_URL", Kind: URL, Required: true},
 			{Env: "VLLM_TLS_VERIFY", Kind: Bool},
 			{Env: "VLLM_MAX_TOKENS", Kind: Int},
+		},
+		Example: &Example{
+			Note:     "A vLLM server elsewhere in the cluster; its token, if any, is the Secret's api-key (optional).",
+			Model:    "meta-llama/Llama-3.1-8B-Instruct",
+			Settings: [][2]string{{"VLLM_URL", "http://vllm.models.svc.cluster.local:8000/v1"}, {"VLLM_MAX_TOKENS", "4096"}},
 		},
 	},
 }

@@ -1,20 +1,28 @@
 // Command gen writes the files generated from the LlamastackIntegration API types and the
 // provider registry: the JSON Schema and the --help reference, which the API package embeds,
-// the field table of docs/reference.md and the README's provider table. go generate ./... (make golden) runs it in the
+// the field table of docs/reference.md, the README's provider table, and the example overlay
+// of each provider (examples/providers/<name>/). go generate ./... (make golden) runs it in the
 // API package's folder; its test fails when a committed copy is out of date.
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1/reference"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
+// examplesDir holds an example overlay for each provider with Example data.
+const examplesDir = "../../../examples/providers"
+
 func main() {
 	files, err := generated()
 	for path, content := range files {
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(path), 0o755)
+		}
 		if err == nil {
 			err = os.WriteFile(path, content, 0o644)
 		}
@@ -47,5 +55,13 @@ func generated() (map[string][]byte, error) {
 		return nil, err
 	}
 	files["../../../README.md"], err = reference.ReplaceSection(readme, providers.TableBegin, providers.TableEnd, providers.MarkdownTable())
+	for _, p := range providers.All() {
+		if p.Example == nil {
+			continue
+		}
+		for name, content := range p.ExampleFiles() {
+			files[filepath.Join(examplesDir, p.Name, name)] = []byte(content)
+		}
+	}
 	return files, err
 }
