@@ -3,13 +3,17 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -391,7 +395,7 @@ func renderedForVariant(t *testing.T, v controllerVariant) map[string][]*kyaml.R
 				out[strings.TrimSuffix(filepath.Base(f), ".yaml")] = objects
 			}
 		}
-		require.GreaterOrEqual(t, len(out), 20)
+		requireEveryProvider(t, slices.Collect(maps.Keys(out)))
 		return out
 	}
 
@@ -429,8 +433,18 @@ func renderedForVariant(t *testing.T, v controllerVariant) map[string][]*kyaml.R
 		rel, _ := filepath.Rel(tree, dir)
 		out[strings.ReplaceAll(rel, string(filepath.Separator), "-")] = objects
 	}
-	require.GreaterOrEqual(t, len(out), 20)
+	requireEveryProvider(t, slices.Collect(maps.Keys(out)))
 	return out
+}
+
+// requireEveryProvider checks that renders, named like testdata/e2e's files, include each
+// provider of the registry (its deploy overlay or its example).
+func requireEveryProvider(t *testing.T, renders []string) {
+	t.Helper()
+	for _, p := range providers.Names() {
+		require.True(t, slices.ContainsFunc([]string{p, "deploy-overlays-" + p, "examples-providers-" + p}, func(name string) bool { return slices.Contains(renders, name) }),
+			"no render of provider %s among %v", p, renders)
+	}
 }
 
 func hasService(objects []*kyaml.RNode) bool {

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 
@@ -236,7 +239,7 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
-const allProviders = "anthropic, azure, bedrock, cerebras, fireworks, gemini, groq, meta, nvidia, ollama, openai, sambanova, together, vertexai, vllm"
+var allProviders = strings.Join(providers.Names(), ", ")
 
 func repeat(s string, n int) string {
 	out := ""

@@ -336,10 +336,10 @@ func upsert(items []*yaml.RNode, obj *yaml.RNode) ([]*yaml.RNode, bool) {
 
 // equivalent compares two objects as data, ignoring the orchestrators' annotations.
 func equivalent(a, b *yaml.RNode) bool {
-	return reflect.DeepEqual(comparable(a), comparable(b))
+	return reflect.DeepEqual(asData(a), asData(b))
 }
 
-func comparable(n *yaml.RNode) any {
+func asData(n *yaml.RNode) any {
 	var v map[string]any
 	if err := n.YNode().Decode(&v); err != nil {
 		return nil

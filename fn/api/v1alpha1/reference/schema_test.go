@@ -2,6 +2,7 @@ package reference
 
 import (
 	"bytes"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,13 +23,21 @@ func TestSchemaValidatesTheRepositorysConfigs(t *testing.T) {
 	schema, err := c.Compile("schema.json")
 	require.NoError(t, err)
 
+	// Every functionConfig file of the repository, wherever it is.
 	var files []string
-	for _, pattern := range []string{"deploy/overlays/*/llamastack-integration.yaml", "examples/*/*/llamastack-integration.yaml", "examples/*/llamastack-integration.yaml"} {
-		m, err := filepath.Glob(filepath.Join("../../../..", pattern))
-		require.NoError(t, err)
-		files = append(files, m...)
-	}
-	require.GreaterOrEqual(t, len(files), 18)
+	require.NoError(t, filepath.WalkDir("../../../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "bin" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.Name() == "llamastack-integration.yaml" {
+			files = append(files, path)
+		}
+		return nil
+	}))
+	require.NotEmpty(t, files)
 	for _, f := range files {
 		content := string(mustRead(t, f))
 		require.True(t, strings.HasPrefix(content, "# yaml-language-server: $schema="), "%s starts with the schema modeline", f)
