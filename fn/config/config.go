@@ -192,96 +192,135 @@ var modelURISchemes = []string{"hf", "oci", "oci+native", "pvc", "s3"}
 
 // resolve applies defaults and checks values. prefix is "spec" or "data", for paths.
 func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag.Problem) {
-	var errs, warnings []diag.Problem
-	p := func(field string) string { return prefix + "." + field }
-
-	cfg := &Config{
+	r := &resolver{spec: spec, prefix: prefix, cfg: &Config{
 		GatewayName:      v1alpha1.DefaultGatewayName,
 		GatewayNamespace: v1alpha1.DefaultGatewayNamespace,
 		Image:            spec.Image,
 		ModelURI:         spec.ModelURI,
 		Quiet:            spec.Quiet,
+	}}
+	for _, step := range []func(){r.line, r.user, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy} {
+		step()
 	}
-
-	line, e := resolveLine(spec, p)
-	errs = append(errs, e...)
-	cfg.Line, cfg.LineFromImage = line, spec.ImageLine == ""
-	if u := spec.RunAsUser; u != nil {
-		if *u < 1 || *u > 2147483647 {
-			errs = append(errs, diag.Problem{Path: p("runAsUser"), Message: fmt.Sprintf("is %d; give a non-root UID from 1 to 2147483647, for example 1001", *u)})
-		}
-		cfg.RunAsUser = u
+	if len(r.errs) > 0 {
+		return nil, r.errs, r.warnings
 	}
+	r.cfg.spec, r.cfg.prefix = spec, prefix
+	return r.cfg, nil, r.warnings
+}
 
-	single := v1alpha1.ProviderSpec{Provider: spec.Provider, Model: spec.Model, APIKeySecret: spec.APIKeySecret, Settings: spec.Settings}
+// resolver resolves one spec into cfg, step by step, collecting every problem.
+type resolver struct {
+	spec           v1alpha1.Spec
+	prefix         string
+	cfg            *Config
+	errs, warnings []diag.Problem
+}
+
+// p is the path of a spec field in messages: spec.<field>, or data.<field> for a ConfigMap.
+func (r *resolver) p(field string) string { return r.prefix + "." + field }
+
+func (r *resolver) add(errs, warnings []diag.Problem) {
+	r.errs, r.warnings = append(r.errs, errs...), append(r.warnings, warnings...)
+}
+
+// line picks the server line: spec.imageLine, else the line of spec.image or the default.
+func (r *resolver) line() {
+	line, errs := resolveLine(r.spec, r.p)
+	r.add(errs, nil)
+	r.cfg.Line, r.cfg.LineFromImage = line, r.spec.ImageLine == ""
+}
+
+func (r *resolver) user() {
+	u := r.spec.RunAsUser
+	if u == nil {
+		return
+	}
+	if *u < 1 || *u > 2147483647 {
+		r.add([]diag.Problem{diag.New(r.p("runAsUser"), "is %d; give a non-root UID from 1 to 2147483647, for example 1001", *u)}, nil)
+	}
+	r.cfg.RunAsUser = u
+}
+
+// providers resolves the single-provider fields, or the providers list, never both.
+func (r *resolver) providers() {
+	spec := r.spec
 	singleSet := spec.Provider != "" || spec.Model != "" || spec.APIKeySecret != nil || spec.Settings != nil
 	switch {
 	case spec.Providers != nil && singleSet:
-		errs = append(errs, diag.Problem{Path: p("providers"), Message: "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers"})
+		r.add([]diag.Problem{diag.New(r.p("providers"), "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers")}, nil)
 	case spec.Providers != nil && len(spec.Providers) == 0:
-		errs = append(errs, diag.Problem{Path: p("providers"), Message: "is empty; list at least one provider, or use provider instead"})
+		r.add([]diag.Problem{diag.New(r.p("providers"), "is empty; list at least one provider, or use provider instead")}, nil)
 	case spec.Providers != nil:
 		seen := map[string]bool{}
 		for i, ps := range spec.Providers {
-			path := fmt.Sprintf("%s[%d]", p("providers"), i)
+			path := fmt.Sprintf("%s[%d]", r.p("providers"), i)
 			if seen[ps.Provider] && ps.Provider != "" {
-				errs = append(errs, diag.Problem{Path: path + ".provider", Message: fmt.Sprintf("%q is listed twice; list each provider once", ps.Provider)})
+				r.add([]diag.Problem{diag.New(path+".provider", "%q is listed twice; list each provider once", ps.Provider)}, nil)
 				continue
 			}
 			seen[ps.Provider] = true
-			pc, e, w := resolveProvider(ps, path, line.Name)
-			errs, warnings = append(errs, e...), append(warnings, w...)
-			cfg.Providers = append(cfg.Providers, pc)
+			r.provider(ps, path)
 		}
 	default:
-		pc, e, w := resolveProvider(single, prefix, line.Name)
-		errs, warnings = append(errs, e...), append(warnings, w...)
-		cfg.Providers = append(cfg.Providers, pc)
+		r.provider(v1alpha1.ProviderSpec{Provider: spec.Provider, Model: spec.Model, APIKeySecret: spec.APIKeySecret, Settings: spec.Settings}, r.prefix)
 	}
+}
 
-	if g := spec.Gateway; g != nil {
-		cfg.GatewayName = cmp.Or(g.Name, cfg.GatewayName)
-		cfg.GatewayNamespace = cmp.Or(g.Namespace, cfg.GatewayNamespace)
-	}
-	if spec.Tiers != nil {
-		cfg.SetTiers = true
-		cfg.Tiers = append([]string{}, (*spec.Tiers)...)
-	}
-	if t := spec.Target; t != nil {
-		cfg.TargetName, cfg.TargetNamespace = t.Name, t.Namespace
-	}
-	e, w := resolveKServe(spec, cfg, p)
-	errs, warnings = append(errs, e...), append(warnings, w...)
+func (r *resolver) provider(ps v1alpha1.ProviderSpec, path string) {
+	pc, errs, warnings := resolveProvider(ps, path, r.cfg.Line.Name)
+	r.add(errs, warnings)
+	r.cfg.Providers = append(r.cfg.Providers, pc)
+}
 
-	// Every string below is written into the LLMInferenceService, whose merged spec KServe
-	// renders as a Go template: a literal {{ would be executed (or fail) there.
-	for _, f := range []struct{ path, value string }{{"image", spec.Image}, {"modelURI", spec.ModelURI}} {
+// placement resolves the gateway, the tiers and the target.
+func (r *resolver) placement() {
+	if g := r.spec.Gateway; g != nil {
+		r.cfg.GatewayName = cmp.Or(g.Name, r.cfg.GatewayName)
+		r.cfg.GatewayNamespace = cmp.Or(g.Namespace, r.cfg.GatewayNamespace)
+	}
+	if r.spec.Tiers != nil {
+		r.cfg.SetTiers = true
+		r.cfg.Tiers = append([]string{}, (*r.spec.Tiers)...)
+	}
+	if t := r.spec.Target; t != nil {
+		r.cfg.TargetName, r.cfg.TargetNamespace = t.Name, t.Namespace
+	}
+}
+
+func (r *resolver) kserveRelease() {
+	r.add(resolveKServe(r.spec, r.cfg, r.p))
+}
+
+// checkStrings checks the strings written into the LLMInferenceService, whose merged spec KServe
+// renders as a Go template (a literal {{ would be executed, or fail, there), and the names.
+func (r *resolver) checkStrings() {
+	for _, f := range []struct{ path, value string }{{"image", r.spec.Image}, {"modelURI", r.spec.ModelURI}} {
 		if hasTemplate(f.value) {
-			errs = append(errs, templateProblem(p(f.path), f.value))
+			r.add([]diag.Problem{templateProblem(r.p(f.path), f.value)}, nil)
 		}
 	}
-	errs = append(errs, checkNames(cfg, p)...)
+	r.add(checkNames(r.cfg, r.p), nil)
+	r.add(checkImageAndURI(r.spec, r.p))
+}
 
-	e, w = checkImageAndURI(spec, p)
-	errs, warnings = append(errs, e...), append(warnings, w...)
+func (r *resolver) maasObjects() {
+	if r.spec.MaaS == nil {
+		return
+	}
+	maas, errs := resolveMaaS(*r.spec.MaaS, r.p("maas"))
+	r.add(errs, nil)
+	r.cfg.MaaS = maas
+}
 
-	if spec.MaaS != nil {
-		maas, e := resolveMaaS(*spec.MaaS, p("maas"))
-		errs = append(errs, e...)
-		cfg.MaaS = maas
+func (r *resolver) networkPolicy() {
+	if r.spec.NetworkPolicy == nil {
+		return
 	}
-	if spec.NetworkPolicy != nil {
-		np := *spec.NetworkPolicy
-		np.MaaSAPINamespace = cmp.Or(np.MaaSAPINamespace, v1alpha1.DefaultMaaSAPINamespace)
-		errs = append(errs, checkName(p("networkPolicy.maasAPINamespace"), np.MaaSAPINamespace, "namespace", dnsLabel, 63)...)
-		cfg.NetworkPolicy = &np
-	}
-
-	if len(errs) > 0 {
-		return nil, errs, warnings
-	}
-	cfg.spec, cfg.prefix = spec, prefix
-	return cfg, nil, warnings
+	np := *r.spec.NetworkPolicy
+	np.MaaSAPINamespace = cmp.Or(np.MaaSAPINamespace, v1alpha1.DefaultMaaSAPINamespace)
+	r.add(checkName(r.p("networkPolicy.maasAPINamespace"), np.MaaSAPINamespace, "namespace", dnsLabel, 63), nil)
+	r.cfg.NetworkPolicy = &np
 }
 
 // WithLine is the config for a service whose own image (the base's, spec.image being unset)
@@ -440,8 +479,15 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 
 	errs = append(errs, resolveSecret(ps, provider, &pc, p)...)
 
-	for _, env := range sortedKeys(ps.Settings) {
-		value := ps.Settings[env]
+	e, w := resolveSettings(ps.Settings, provider, &pc, p, line)
+	return pc, append(errs, e...), append(warnings, w...)
+}
+
+// resolveSettings checks a provider's plain settings into pc.Settings: each known, not a
+// credential, of its kind, and every required one set.
+func resolveSettings(settings map[string]string, provider providers.Provider, pc *ProviderConfig, p func(string) string, line string) (errs, warnings []diag.Problem) {
+	for _, env := range sortedKeys(settings) {
+		value := settings[env]
 		settingPath := p("settings." + env)
 		setting, known := provider.Setting(env)
 		switch {
@@ -469,11 +515,11 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		}
 	}
 	for _, s := range provider.Settings {
-		if _, set := ps.Settings[s.Env]; s.Required && !set {
+		if _, set := settings[s.Env]; s.Required && !set {
 			errs = append(errs, diag.Problem{Path: p("settings." + s.Env), Message: fmt.Sprintf("is required for %s; set it under settings", provider.Name)})
 		}
 	}
-	return pc, errs, warnings
+	return errs, warnings
 }
 
 // resolveSecret sets the provider's Secret name and keys from apiKeySecret and the defaults.

@@ -27,73 +27,95 @@ func checkShape(node *yaml.Node, t reflect.Type, path string) []diag.Problem {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if node.Kind != yaml.MappingNode {
-			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a map of fields (%s), not %s", strings.Join(fieldNames(t), ", "), describe(node))}}
-		}
-		var problems []diag.Problem
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(node.Content); i += 2 {
-			key, value := node.Content[i].Value, node.Content[i+1]
-			fieldPath := join(path, key)
-			if seen[key] {
-				problems = append(problems, diag.Problem{Path: fieldPath, Message: "is set twice; keep one"})
-				continue
-			}
-			seen[key] = true
-			field, ok := fieldByName(t, key)
-			if !ok {
-				problems = append(problems, diag.Problem{Path: fieldPath, Message: unknownFieldMessage(key, fieldNames(t))})
-				continue
-			}
+		return checkStruct(node, t, path)
+	case reflect.Map:
+		return checkMap(node, t, path)
+	case reflect.Slice:
+		return checkList(node, t, path)
+	}
+	if msg := checkScalar(node, t); msg != "" {
+		return []diag.Problem{{Path: path, Message: msg}}
+	}
+	return nil
+}
+
+// checkStruct checks a map against the fields of struct t: known, each once, each of its type.
+func checkStruct(node *yaml.Node, t reflect.Type, path string) []diag.Problem {
+	if node.Kind != yaml.MappingNode {
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a map of fields (%s), not %s", strings.Join(fieldNames(t), ", "), describe(node))}}
+	}
+	var problems []diag.Problem
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		key, value := node.Content[i].Value, node.Content[i+1]
+		fieldPath := join(path, key)
+		field, ok := fieldByName(t, key)
+		switch {
+		case seen[key]:
+			problems = append(problems, diag.Problem{Path: fieldPath, Message: "is set twice; keep one"})
+		case !ok:
+			problems = append(problems, diag.Problem{Path: fieldPath, Message: unknownFieldMessage(key, fieldNames(t))})
+		default:
 			problems = append(problems, checkShape(value, field.Type, fieldPath)...)
 		}
-		return problems
-	case reflect.Map:
-		if node.Kind != yaml.MappingNode {
-			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a map of strings, not %s", describe(node))}}
+		seen[key] = true
+	}
+	return problems
+}
+
+func checkMap(node *yaml.Node, t reflect.Type, path string) []diag.Problem {
+	if node.Kind != yaml.MappingNode {
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a map of strings, not %s", describe(node))}}
+	}
+	var problems []diag.Problem
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		problems = append(problems, checkShape(node.Content[i+1], t.Elem(), join(path, node.Content[i].Value))...)
+	}
+	return problems
+}
+
+func checkList(node *yaml.Node, t reflect.Type, path string) []diag.Problem {
+	if node.Kind != yaml.SequenceNode {
+		return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a list, not %s", describe(node))}}
+	}
+	var problems []diag.Problem
+	for i, item := range node.Content {
+		itemPath := fmt.Sprintf("%s[%d]", path, i)
+		if isNull(item) {
+			problems = append(problems, diag.Problem{Path: itemPath, Message: "must not be empty"})
+			continue
 		}
-		var problems []diag.Problem
-		for i := 0; i+1 < len(node.Content); i += 2 {
-			problems = append(problems, checkShape(node.Content[i+1], t.Elem(), join(path, node.Content[i].Value))...)
-		}
-		return problems
-	case reflect.Slice:
-		if node.Kind != yaml.SequenceNode {
-			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a list, not %s", describe(node))}}
-		}
-		var problems []diag.Problem
-		for i, item := range node.Content {
-			itemPath := fmt.Sprintf("%s[%d]", path, i)
-			if isNull(item) {
-				problems = append(problems, diag.Problem{Path: itemPath, Message: "must not be empty"})
-				continue
-			}
-			problems = append(problems, checkShape(item, t.Elem(), itemPath)...)
-		}
-		return problems
+		problems = append(problems, checkShape(item, t.Elem(), itemPath)...)
+	}
+	return problems
+}
+
+// checkScalar says what is wrong with a scalar of type t, or "".
+func checkScalar(node *yaml.Node, t reflect.Type) string {
+	switch t.Kind() {
 	case reflect.String:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagString {
 			msg := "must be a string, not " + describe(node)
 			if node.Kind == yaml.ScalarNode {
 				msg += " (quote it if you meant the text)"
 			}
-			return []diag.Problem{{Path: path, Message: msg}}
+			return msg
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagInt {
-			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be a whole number, not %s", describe(node))}}
+			return fmt.Sprintf("must be a whole number, not %s", describe(node))
 		}
 		if _, err := strconv.ParseInt(node.Value, 0, t.Bits()); err != nil {
-			return []diag.Problem{{Path: path, Message: fmt.Sprintf("%s is out of range for a %d-bit whole number", truncate(node.Value), t.Bits())}}
+			return fmt.Sprintf("%s is out of range for a %d-bit whole number", truncate(node.Value), t.Bits())
 		}
 	case reflect.Bool:
 		if node.Kind != yaml.ScalarNode || node.ShortTag() != yaml.NodeTagBool {
-			return []diag.Problem{{Path: path, Message: fmt.Sprintf("must be true or false, not %s", describe(node))}}
+			return fmt.Sprintf("must be true or false, not %s", describe(node))
 		}
 	default:
 		panic(fmt.Sprintf("checkShape: no rule for %s", t))
 	}
-	return nil
+	return ""
 }
 
 var (
