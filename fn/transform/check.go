@@ -65,12 +65,16 @@ func checkSpecMaps(spec *yaml.Node) []diag.Problem {
 	return errs
 }
 
-// checkRefs checks that the gateway refs are a list.
+// checkRefs checks that the gateway refs and the pod's volumes are lists.
 func checkRefs(spec *yaml.Node) []diag.Problem {
+	var errs diag.List
 	if refs := field(field(field(spec, "router"), "gateway"), "refs"); !isNull(refs) && refs.Kind != yaml.SequenceNode {
-		return []diag.Problem{diag.New("spec.router.gateway.refs", "must be a list, not %s", yamlnode.Describe(refs))}
+		errs.Add("spec.router.gateway.refs", "must be a list, not %s", yamlnode.Describe(refs))
 	}
-	return nil
+	if volumes := field(field(spec, "template"), "volumes"); !isNull(volumes) && volumes.Kind != yaml.SequenceNode {
+		errs.Add("spec.template.volumes", "must be a list, not %s", yamlnode.Describe(volumes))
+	}
+	return errs
 }
 
 // checkTiers refuses a legacy tiers annotation MaaS cannot read, unless spec.tiers replaces it.

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -9,17 +10,19 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
-// Small helpers over yaml.v3 nodes (as re-exported by kyaml). They change a node only when
-// its value differs, and report whether they did, so that every transform is idempotent and
-// can say what it changed.
+// Small helpers over yaml.v3 nodes (as re-exported by kyaml), thin over kyaml's own filters
+// (LookupCreate, Clear, ElementMatcher). They change a node only when its value differs, and
+// report whether they did, so that every transform is idempotent and can say what it changed.
 
 var (
 	field  = yamlnode.Field
 	isNull = yamlnode.IsNull
 )
 
-// setField sets key in mapping m to value, appending it when absent. A map that gains a key
-// leaves flow style ({}), which would otherwise render the whole subtree on one line.
+// setField sets key in mapping m to value, appending it when absent. kyaml's SetField would
+// copy the old value's style onto the new one (a flow-style {} would stay flow while the
+// function fills it), so the value node is replaced whole. A map that gains a key leaves flow
+// style, which would otherwise render the whole subtree on one line.
 func setField(m *yaml.Node, key string, value *yaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
@@ -28,35 +31,34 @@ func setField(m *yaml.Node, key string, value *yaml.Node) {
 		}
 	}
 	m.Style &^= yaml.FlowStyle
-	m.Content = append(m.Content, yaml.NewStringRNode(key).YNode(), value)
-	// A plain key is enough; NewStringRNode would quote keys that look like numbers.
-	m.Content[len(m.Content)-2].Style = 0
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: key}, value)
 }
 
 // removeField deletes key from mapping m and reports whether it was there.
 func removeField(m *yaml.Node, key string) bool {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
-			return true
-		}
-	}
-	return false
+	removed, err := yaml.NewRNode(m).Pipe(yaml.Clear(key))
+	return err == nil && removed != nil
 }
 
-// mapAt returns the mapping at key in m, creating an empty one when absent or null. It
-// fails when the key holds something else, naming path.
+// lookupCreate returns the node of kind at key in m, creating it when absent or null (kyaml's
+// LookupCreate keeps a null, which no filter can then fill). It fails when the key holds
+// another kind, naming path.
+func lookupCreate(m *yaml.Node, kind yaml.Kind, key, path string) (*yaml.Node, error) {
+	rn := yaml.NewRNode(m)
+	if isNull(field(m, key)) {
+		_ = removeField(m, key)
+	}
+	v, err := rn.Pipe(yaml.LookupCreate(kind, key))
+	if err != nil || v == nil || v.YNode().Kind != kind {
+		return nil, fmt.Errorf("%s must be a %s", path, map[yaml.Kind]string{yaml.MappingNode: "map", yaml.SequenceNode: "list"}[kind])
+	}
+	v.YNode().Style &^= yaml.FlowStyle
+	return v.YNode(), nil
+}
+
+// mapAt returns the mapping at key in m, creating an empty one when absent or null.
 func mapAt(m *yaml.Node, key, path string) (*yaml.Node, error) {
-	v := field(m, key)
-	if isNull(v) {
-		v = &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
-		setField(m, key, v)
-		return v, nil
-	}
-	if v.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s must be a map", path)
-	}
-	return v, nil
+	return lookupCreate(m, yaml.MappingNode, key, path)
 }
 
 // setString sets key in m to the string value; it reports whether anything changed.
@@ -99,12 +101,11 @@ func stringValue(m *yaml.Node, key string) (string, bool) {
 
 // itemByName returns the index of the list item whose name is name, or -1.
 func itemByName(list *yaml.Node, name string) int {
-	for i, item := range list.Content {
-		if n, ok := stringValue(item, "name"); ok && n == name {
-			return i
-		}
+	item, err := yaml.NewRNode(list).Pipe(yaml.ElementMatcher{Keys: []string{"name"}, Values: []string{name}})
+	if err != nil || item == nil {
+		return -1
 	}
-	return -1
+	return slices.Index(list.Content, item.YNode())
 }
 
 // newMap builds a block-style mapping from alternating keys and values.
@@ -144,15 +145,14 @@ func setStringList(m *yaml.Node, key string, values []string) bool {
 	return true
 }
 
-// listAt returns the list at key in m, creating it when absent. A list that gains items
-// leaves flow style ([]), which would otherwise render them on one line.
+// listAt returns the list at key in m, creating it when absent. Check has made sure that
+// every list the function writes into is a list; a list that gains items leaves flow style
+// ([]), which would otherwise render them on one line.
 func listAt(m *yaml.Node, key string) *yaml.Node {
-	l := field(m, key)
-	if isNull(l) {
-		l = &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
-		setField(m, key, l)
+	l, err := lookupCreate(m, yaml.SequenceNode, key, key)
+	if err != nil {
+		panic(fmt.Sprintf("%v, which Check lets through", err))
 	}
-	l.Style &^= yaml.FlowStyle
 	return l
 }
 

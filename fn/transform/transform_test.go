@@ -311,6 +311,7 @@ func TestCheckFindings(t *testing.T) {
 		{"tcp probe", "template: {containers: [{name: main, startupProbe: {tcpSocket: {port: 8000}}}]}", "spec.template.containers[name=main].startupProbe.tcpSocket"},
 		{"nameless container", "template: {containers: [{image: x}]}", "spec.template.containers[0]"},
 		{"refs not a list", "router: {gateway: {refs: {name: x}}}", "spec.router.gateway.refs"},
+		{"volumes not a list", "template: {volumes: {name: x}}", "spec.template.volumes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			node := yaml.MustParse("apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls}\nspec:\n  " + tc.spec + "\n")
