@@ -6,11 +6,11 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -486,7 +486,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 // resolveSettings checks a provider's plain settings into pc.Settings: each known, not a
 // credential, of its kind, and every required one set.
 func resolveSettings(settings map[string]string, provider providers.Provider, pc *ProviderConfig, p func(string) string, line string) (errs, warnings []diag.Problem) {
-	for _, env := range sortedKeys(settings) {
+	for _, env := range slices.Sorted(maps.Keys(settings)) {
 		value := settings[env]
 		settingPath := p("settings." + env)
 		setting, known := provider.Setting(env)
@@ -555,7 +555,7 @@ func resolveSecret(ps v1alpha1.ProviderSpec, provider providers.Provider, pc *Pr
 			}
 		}
 		errs = append(errs, checkName(p("apiKeySecret.name"), pc.SecretName, "Secret", dnsSubdomain, 253)...)
-		for _, key := range sortedValues(pc.SecretKeys) {
+		for _, key := range slices.Compact(slices.Sorted(maps.Values(pc.SecretKeys))) {
 			if len(key) > 253 || !secretKey.MatchString(key) {
 				errs = append(errs, diag.Problem{Path: p("apiKeySecret.key"), Message: fmt.Sprintf("%q is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253), for example api-key", truncate(key))})
 			}
@@ -665,25 +665,6 @@ func hasTemplate(s string) bool { return strings.Contains(s, "{{") || strings.Co
 
 func templateProblem(path, value string) diag.Problem {
 	return diag.Problem{Path: path, Message: fmt.Sprintf("%q contains {{ or }}, which KServe would execute as a Go template; remove them", truncate(value))}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// sortedValues returns m's distinct values, sorted.
-func sortedValues(m map[string]string) []string {
-	var values []string
-	for _, v := range m {
-		values = append(values, v)
-	}
-	sort.Strings(values)
-	return slices.Compact(values)
 }
 
 func checkName(path, value, what string, re *regexp.Regexp, maxLen int) []diag.Problem {

@@ -3,8 +3,9 @@ package processor
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -26,7 +27,7 @@ func checkSecrets(items []*yaml.RNode, targets []*yaml.RNode, cfg *config.Config
 		if pc.SecretName == "" {
 			continue
 		}
-		referenced[pc.SecretName] = append(referenced[pc.SecretName], sortedValues(pc.SecretKeys)...)
+		referenced[pc.SecretName] = append(referenced[pc.SecretName], slices.Compact(slices.Sorted(maps.Values(pc.SecretKeys)))...)
 	}
 	namespaces := map[string]bool{}
 	for _, t := range targets {
@@ -64,17 +65,4 @@ func checkSecrets(items []*yaml.RNode, targets []*yaml.RNode, cfg *config.Config
 		}
 	}
 	return failed
-}
-
-func sortedValues(m map[string]string) []string {
-	seen := map[string]bool{}
-	var values []string
-	for _, v := range m {
-		if !seen[v] {
-			seen[v] = true
-			values = append(values, v)
-		}
-	}
-	sort.Strings(values)
-	return values
 }

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -124,7 +123,7 @@ func (a *applier) metadata() error {
 	if err != nil {
 		return err
 	}
-	tiers := tiersJSON(a.cfg.Tiers)
+	tiers := maas.TiersAnnotationValue(a.cfg.Tiers)
 	existing, ok := stringValue(annotations, maas.TiersAnnotation)
 	if ok && sameTiers(existing, a.cfg.Tiers) {
 		return nil
@@ -280,22 +279,10 @@ func (a *applier) template() error {
 	return nil
 }
 
-// tiersJSON is the annotation value for tiers: a JSON array of strings.
-func tiersJSON(tiers []string) string {
-	if tiers == nil {
-		tiers = []string{}
-	}
-	b, _ := json.Marshal(tiers)
-	return string(b)
-}
-
 // sameTiers reports whether an annotation value already lists exactly tiers (spacing aside).
 func sameTiers(annotationValue string, tiers []string) bool {
-	var existing []string
-	if err := json.Unmarshal([]byte(annotationValue), &existing); err != nil {
-		return false
-	}
-	return slices.Equal(existing, tiers) || (len(existing) == 0 && len(tiers) == 0)
+	existing, ok := maas.Tiers(annotationValue)
+	return ok && (slices.Equal(existing, tiers) || (len(existing) == 0 && len(tiers) == 0))
 }
 
 // ModelURI is the spec.model.uri the function writes for isvc (see Config.ModelURIFor).

@@ -5,7 +5,6 @@
 package transform
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -83,8 +82,7 @@ func checkTiers(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	if !ok || cfg.SetTiers {
 		return nil
 	}
-	var tiers []string
-	if err := json.Unmarshal([]byte(existing), &tiers); err == nil && tiers != nil {
+	if _, ok := maas.Tiers(existing); ok {
 		return nil
 	}
 	return []diag.Problem{diag.New("metadata.annotations."+maas.TiersAnnotation, "is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)}
