@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,6 +112,37 @@ data:
 	require.Len(t, errs, 2, "settings keys need one variable name: %v", errs)
 }
 
+// TestConfigMapValidatesLikeTheTypedForm: the same mistake gives the same error in both
+// forms, at the same path but for its prefix.
+func TestConfigMapValidatesLikeTheTypedForm(t *testing.T) {
+	for _, tc := range []struct{ typed, configMap, path string }{
+		{`tiers: [free, "", gold]`, `tiers: "free,,gold"`, "tiers[1]"},
+		{`tiers: [Free]`, `tiers: Free`, "tiers[0]"},
+		{`runAsUser: 0`, `runAsUser: "0"`, "runAsUser"},
+		{`gateway: {namespace: Bad_NS}`, `gateway.namespace: Bad_NS`, "gateway.namespace"},
+		{`target: {name: Bad_Name}`, `target.name: Bad_Name`, "target.name"},
+		{`kserveVersion: v9`, `kserveVersion: v9`, "kserveVersion"},
+		{"skipModelDownload: true\n  kserveVersion: v0.16", "skipModelDownload: \"true\"\n  kserveVersion: v0.16", "skipModelDownload"},
+		{`settings: {OLLAMA_URL: "ollama:11434"}`, `settings.OLLAMA_URL: "ollama:11434"`, "settings.OLLAMA_URL"},
+	} {
+		_, typedErrs, _ := load(t, header+"spec:\n  provider: ollama\n  "+tc.typed+"\n")
+		_, mapErrs, _ := load(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  provider: ollama\n  "+tc.configMap+"\n")
+		if !strings.HasPrefix(tc.path, "settings") {
+			typedErrs, mapErrs = withoutPath(typedErrs, "spec.settings.OLLAMA_URL"), withoutPath(mapErrs, "data.settings.OLLAMA_URL")
+		}
+		require.Len(t, typedErrs, 1, "%s: %v", tc.typed, typedErrs)
+		require.Len(t, mapErrs, 1, "%s: %v", tc.configMap, mapErrs)
+		require.Equal(t, "spec."+tc.path, typedErrs[0].Path)
+		require.Equal(t, "data."+tc.path, mapErrs[0].Path)
+		require.Equal(t, typedErrs[0].Message, mapErrs[0].Message)
+	}
+}
+
+// withoutPath drops the problems at path (ollama's required URL, when a case leaves it out).
+func withoutPath(problems []diag.Problem, path string) []diag.Problem {
+	return slices.DeleteFunc(problems, func(p diag.Problem) bool { return p.Path == path })
+}
+
 func TestConfigMapTierForms(t *testing.T) {
 	for value, want := range map[string][]string{
 		`""`:             {},
@@ -118,7 +150,7 @@ func TestConfigMapTierForms(t *testing.T) {
 		`"free"`:         {"free"},
 		`"free, gold"`:   {"free", "gold"},
 		`'["a","b"]'`:    {"a", "b"},
-		`" free ,,gold"`: {"free", "gold"},
+		`" free , gold"`: {"free", "gold"},
 	} {
 		cfg, errs, _ := load(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  provider: gemini\n  tiers: "+value+"\n")
 		require.Empty(t, errs, value)

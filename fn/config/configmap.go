@@ -122,7 +122,12 @@ func configMapValue(key string, value *yaml.Node) (*yaml.Node, string) {
 		if err != nil {
 			return nil, err.Error()
 		}
-		return yaml.NewListRNode(list...).YNode(), ""
+		// Tagged strings: an untagged empty item would read as null, and vanish.
+		node := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+		for _, item := range list {
+			node.Content = append(node.Content, yaml.NewStringRNode(item).YNode())
+		}
+		return node, ""
 	case reflect.Int64, reflect.Int32, reflect.Int:
 		n, err := strconv.ParseInt(text, 10, 64)
 		if err != nil {
@@ -150,10 +155,12 @@ func parseList(s string) ([]string, error) {
 		return list, nil
 	}
 	list := []string{}
+	if s == "" {
+		return list, nil
+	}
+	// An empty item ("free,,gold") is kept, so that it fails as it does in the typed form.
 	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			list = append(list, t)
-		}
+		list = append(list, strings.TrimSpace(t))
 	}
 	return list, nil
 }
