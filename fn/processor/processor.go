@@ -53,6 +53,7 @@ func New() framework.ResourceListProcessor { return &Processor{} }
 // checked, and everything it generates, before any is changed, so a failed run leaves the
 // input untouched.
 func (p *Processor) Process(rl *framework.ResourceList) error {
+	p.Summaries = nil // a processor may run more than once (kyaml's test harness, benchmarks)
 	cfg, configRef, warnings, failed := loadConfig(rl)
 	if len(failed) > 0 {
 		return fail(rl, failed)
