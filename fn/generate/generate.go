@@ -153,9 +153,18 @@ func networkPolicy(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 // a hash of its content, so that a change rolls the pod. It holds no secret: credentials
 // reach the pod only as Secret references.
 func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
+	o := rnode(object[struct{}]{APIVersion: "v1", Kind: "ConfigMap", Metadata: meta(startup.ConfigMapName(isvc, cfg), isvc.GetNamespace(), isvc, cfg)})
+	// The files are set as nodes, not encoded: launch.py is most of the output, and encoding
+	// goes through text and back.
 	files := startup.Files(isvc, cfg)
-	return rnode(object[struct{}]{APIVersion: "v1", Kind: "ConfigMap", Metadata: meta(startup.ConfigMapName(isvc, cfg), isvc.GetNamespace(), isvc, cfg),
-		Data: &data{LaunchPy: literal(files["launch.py"]), SettingsJSON: literal(files["settings.json"])}})
+	data := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
+	for _, key := range []string{"launch.py", "settings.json"} {
+		data.Content = append(data.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: key},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: files[key], Style: yaml.LiteralStyle})
+	}
+	o.YNode().Content = append(o.YNode().Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "data"}, data)
+	return o
 }
 
 // IsStartupConfigMap reports whether obj is a start-up ConfigMap generated for the service

@@ -14,7 +14,6 @@ type object[S any] struct {
 	APIVersion string   `yaml:"apiVersion"`
 	Kind       string   `yaml:"kind"`
 	Metadata   metadata `yaml:"metadata"`
-	Data       *data    `yaml:"data,omitempty"`
 	Spec       *S       `yaml:"spec,omitempty"`
 }
 
@@ -34,12 +33,6 @@ type annotations struct {
 type labels struct {
 	Instance string `yaml:"app.kubernetes.io/instance"`
 	Provider string `yaml:"provider"`
-}
-
-// data is the start-up ConfigMap's content, each file a literal block.
-type data struct {
-	LaunchPy     literal `yaml:"launch.py"`
-	SettingsJSON literal `yaml:"settings.json"`
 }
 
 type modelRefSpec struct {
@@ -129,14 +122,6 @@ type claimSpec struct {
 			Storage string `yaml:"storage"`
 		} `yaml:"requests"`
 	} `yaml:"resources"`
-}
-
-// literal is a string written as a literal block, readable in the output.
-type literal string
-
-// MarshalYAML implements yaml.Marshaler.
-func (l literal) MarshalYAML() (any, error) {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: string(l), Style: yaml.LiteralStyle}, nil
 }
 
 // quoted is an annotation value written in single quotes, as kyaml's SetAnnotation writes
