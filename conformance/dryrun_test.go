@@ -61,7 +61,7 @@ func TestServerSideDryRun(t *testing.T) {
 			for _, m := range manifests {
 				t.Run(m.name, func(t *testing.T) {
 					if m.maas && !maasInstalled {
-						testskip.Skip(t, "needs the MaaS CRDs from ../shared/reference/maas-crds, which are absent")
+						testskip.Skip(t, "the server-side dry-run of renders with MaaS objects: the MaaS CRDs (../shared/reference/maas-crds, upstream files not on the Go module proxy) are absent")
 					}
 					out, err := s.kubectl(t, m.yaml, "apply", "--server-side", "--dry-run=server", "--field-manager", "conformance", "-f", "-")
 					if want, rejected := expectedRejections[version][m.name]; rejected {

@@ -34,7 +34,7 @@ func TestExampleREADMEs(t *testing.T) {
 		s := startAPIServer(t)
 		s.installCRD(t, filepath.Join(kserveDir(t, kserveVersions[len(kserveVersions)-1]), "config", "crd", "full", "llmisvc", "serving.kserve.io_llminferenceservices.yaml"))
 		if !installMaaSCRDs(t, s, root) {
-			testskip.Skip(t, "the examples create MaaSModelRefs, whose CRD (../shared/reference/maas-crds) is absent")
+			testskip.Skip(t, "the documentation's commands: they create MaaS objects, and the MaaS CRDs (../shared/reference/maas-crds, upstream files not on the Go module proxy) are absent")
 		}
 		return s
 	}

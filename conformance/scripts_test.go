@@ -284,7 +284,7 @@ spec: {domain: apps.cluster.test}
 	})
 	t.Run("chat with the name current MaaS lists", func(t *testing.T) {
 		if !installMaaSCRDs(t, s, root) {
-			testskip.Skip(t, "needs the MaaSModelRef CRD from ../shared/reference/maas-crds, which is absent")
+			testskip.Skip(t, "the operations scripts against MaaS objects: the MaaS CRDs (../shared/reference/maas-crds, upstream files not on the Go module proxy) are absent")
 		}
 		reset()
 		s.mustKubectl(t, "apiVersion: maas.opendatahub.io/v1alpha1\nkind: MaaSModelRef\nmetadata: {name: gemini-llamastack, namespace: llm}\nspec: {modelRef: {kind: LLMInferenceService, name: gemini-llamastack}}\n", "apply", "-f", "-")

@@ -42,7 +42,7 @@ var (
 func containerEnv(t *testing.T) []string {
 	t.Helper()
 	if _, err := exec.LookPath("podman"); err != nil {
-		testskip.Skip(t, "podman is not installed: the container tests did not run (.ci/run installs podman and runc)")
+		testskip.Skip(t, "the container image through kustomize and kpt: podman is not installed (.ci/run installs podman and runc)")
 	}
 	imageOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "e2e-podman")
@@ -153,7 +153,7 @@ func TestKptContainerFunction(t *testing.T) {
 	env := containerEnv(t)
 	kpt, err := exec.LookPath("kpt")
 	if err != nil {
-		testskip.Skip(t, "kpt is not on PATH")
+		testskip.Skip(t, "the container image under kpt: kpt is not on PATH")
 	}
 	t.Run("render", func(t *testing.T) {
 		pkg := copyPackage(t)

@@ -49,11 +49,11 @@ func TestDist(t *testing.T) {
 // Docker engine. It also checks the install command Argo CD's init container uses.
 func TestStaticBinaryInEmptyRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
-		testskip.Skip(t, "chroot needs root: skipping the empty-root run (run the tests as root, as CI does)")
+		testskip.Skip(t, "the release binary in an empty root: chroot needs root, and these tests do not run as root")
 	}
 	chroot, err := exec.LookPath("chroot")
 	if err != nil {
-		testskip.Skip(t, "no chroot on PATH: skipping the empty-root run")
+		testskip.Skip(t, "the release binary in an empty root: chroot is not on PATH")
 	}
 	rootfs := t.TempDir()
 	require.NoError(t, os.Chmod(rootfs, 0o755))

@@ -204,7 +204,7 @@ func TestKustomizeReportsFunctionErrors(t *testing.T) {
 func TestKpt(t *testing.T) {
 	kpt, err := exec.LookPath("kpt")
 	if err != nil {
-		testskip.Skip(t, "kpt is not on PATH: skipping the kpt fn render / fn eval tests (install kpt to run them)")
+		testskip.Skip(t, "kpt fn render and kpt fn eval: kpt is not on PATH")
 	}
 	t.Run("example package carries the deploy base", func(t *testing.T) {
 		require.Equal(t, readFile(t, filepath.Join(root, "deploy", "base", "llminferenceservice.yaml")),
@@ -344,7 +344,7 @@ func TestMakeRenderIsYAML(t *testing.T) {
 // try kubectl's built-in kustomize.
 func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 	if _, err := exec.LookPath("kubectl"); err != nil {
-		testskip.Skip(t, "kubectl is not on PATH")
+		testskip.Skip(t, "the kubectl kustomize errors the README quotes: kubectl is not on PATH")
 	}
 	readme := readFile(t, filepath.Join(root, "README.md"))
 	_, stderr, err := run(t, root, "kubectl", "kustomize", "--enable-alpha-plugins", "--enable-exec", "deploy/overlays/openai")
@@ -364,7 +364,7 @@ func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 // root, in a copy of the package.
 func TestKptfileCommentWorks(t *testing.T) {
 	if _, err := exec.LookPath("kpt"); err != nil {
-		testskip.Skip(t, "kpt is not on PATH")
+		testskip.Skip(t, "the Kptfile comment's command: kpt is not on PATH")
 	}
 	pkg := copyPackage(t)
 	comment := regexp.MustCompile(`(?m)^#   (cd examples/kpt-package && kpt fn render --allow-exec \.)$`).FindStringSubmatch(readFile(t, filepath.Join(pkg, "Kptfile")))

@@ -142,7 +142,7 @@ type startupRecord struct {
 // TestStartupContract runs the start-up for each line, UID, HOME and TLS setting.
 func TestStartupContract(t *testing.T) {
 	if os.Geteuid() != 0 {
-		testskip.Skip(t, "the start-up contract runs the start-up as other UIDs (setpriv), which needs root; CI runs as root")
+		testskip.Skip(t, "the start-up as other UIDs (fn/startup): setpriv needs root, and these tests do not run as root")
 	}
 	python := "/usr/bin/python3"
 	if out, err := exec.Command(python, "-c", "import yaml").CombinedOutput(); err != nil {
