@@ -9,9 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 
@@ -204,7 +202,7 @@ func summary(t *yaml.RNode, served []string, changes int, added []string) string
 	case len(added) > 0:
 		what = "generated " + strings.Join(added, ", ")
 	}
-	return fmt.Sprintf("%s %s: configured for %s: %s", LLMInferenceServiceKind, printable(qualifiedName(t)), strings.Join(served, ", "), what)
+	return fmt.Sprintf("%s %s: configured for %s: %s", LLMInferenceServiceKind, yamlnode.Printable(qualifiedName(t)), strings.Join(served, ", "), what)
 }
 
 // results turns problems into results of one severity about one object.
@@ -457,22 +455,12 @@ func Describe(r *framework.Result) string {
 		if r.ResourceRef.Namespace != "" {
 			name = r.ResourceRef.Namespace + "/" + name
 		}
-		parts = append(parts, strings.TrimSpace(printable(r.ResourceRef.Kind)+" "+printable(name)))
+		parts = append(parts, strings.TrimSpace(yamlnode.Printable(r.ResourceRef.Kind)+" "+yamlnode.Printable(name)))
 	case r.Severity == framework.Error:
 		parts = append(parts, v1alpha1.Kind)
 	}
 	if r.Field != nil && r.Field.Path != "" {
-		parts = append(parts, printable(r.Field.Path))
+		parts = append(parts, yamlnode.Printable(r.Field.Path))
 	}
 	return strings.Join(append(parts, r.Message), ": ")
-}
-
-// printable quotes s, Go-style, when it holds a character a terminal would not show as
-// itself (control, bidi and zero-width characters), so that a message cannot hide or reorder
-// what it names.
-func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
-		return s
-	}
-	return strconv.Quote(s)
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
-	"unicode"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -64,30 +62,29 @@ func (a *applier) warn(path, format string, args ...any) {
 // setting it comes from, for every owned field alike. It reports whether m changed.
 func (a *applier) own(m *yaml.Node, key, path, from string, value *yaml.Node) bool {
 	old := field(m, key)
-	if old != nil && old.Kind == yaml.ScalarNode && old.Value == value.Value && old.ShortTag() == value.ShortTag() {
+	if !setScalar(m, key, value) {
 		return false
 	}
 	if old != nil && old.Kind == yaml.ScalarNode && !isNull(old) && old.Value != "" && old.Value != value.Value {
 		a.warn(path, "was %s in the input; replaced by %s from %s", shown(old.Value), shown(value.Value), from)
 	}
-	setField(m, key, value)
 	return true
 }
 
 func (a *applier) ownString(m *yaml.Node, key, path, from, value string) bool {
-	return a.own(m, key, path, from, yaml.NewStringRNode(value).YNode())
+	return a.own(m, key, path, from, stringNode(value))
 }
 
 func (a *applier) ownInt(m *yaml.Node, key, path, from string, value int) bool {
-	return a.own(m, key, path, from, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.Itoa(value)})
+	return a.own(m, key, path, from, intNode(value))
 }
 
 func (a *applier) ownBool(m *yaml.Node, key, path, from string, value bool) bool {
-	return a.own(m, key, path, from, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(value)})
+	return a.own(m, key, path, from, boolNode(value))
 }
 
-// shown is a value as a warning may print it: never a credential or a URL's password, with
-// characters a terminal would not show escaped, and shortened.
+// shown is a value as a warning may print it: never a credential or a URL's password,
+// shortened, with characters a terminal would not show escaped.
 func shown(value string) string {
 	if config.LooksLikeCredential(value) {
 		return fmt.Sprintf("a value that looks like a credential (%d characters, not repeated here)", len(value))
@@ -95,11 +92,7 @@ func shown(value string) string {
 	if u, err := url.Parse(value); err == nil && u.User != nil {
 		value = u.Redacted()
 	}
-	value = yamlnode.Truncate(value)
-	if slices.ContainsFunc([]rune(value), func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return strconv.Quote(value)
-	}
-	return value
+	return yamlnode.Printable(yamlnode.Truncate(value))
 }
 
 // metadata sets the labels and the legacy tiers annotation.

@@ -61,33 +61,28 @@ func mapAt(m *yaml.Node, key, path string) (*yaml.Node, error) {
 	return lookupCreate(m, yaml.MappingNode, key, path)
 }
 
-// setString sets key in m to the string value; it reports whether anything changed.
-func setString(m *yaml.Node, key, value string) bool {
-	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagString && v.Value == value {
+// setScalar sets key in m to the scalar value unless it already holds it (same value and
+// tag); it reports whether anything changed.
+func setScalar(m *yaml.Node, key string, value *yaml.Node) bool {
+	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == value.ShortTag() && v.Value == value.Value {
 		return false
 	}
-	setField(m, key, yaml.NewStringRNode(value).YNode())
+	setField(m, key, value)
 	return true
 }
 
-// setInt sets key in m to the integer value; it reports whether anything changed.
-func setInt(m *yaml.Node, key string, value int) bool {
-	s := strconv.Itoa(value)
-	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagInt && v.Value == s {
-		return false
-	}
-	setField(m, key, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: s})
-	return true
+func setString(m *yaml.Node, key, value string) bool { return setScalar(m, key, stringNode(value)) }
+
+func setBool(m *yaml.Node, key string, value bool) bool { return setScalar(m, key, boolNode(value)) }
+
+func stringNode(s string) *yaml.Node { return yaml.NewStringRNode(s).YNode() }
+
+func intNode(n int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.Itoa(n)}
 }
 
-// setBool sets key in m to the boolean value; it reports whether anything changed.
-func setBool(m *yaml.Node, key string, value bool) bool {
-	s := strconv.FormatBool(value)
-	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == yaml.NodeTagBool && v.Value == s {
-		return false
-	}
-	setField(m, key, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: s})
-	return true
+func boolNode(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(b)}
 }
 
 // stringValue returns the value of a string scalar at key, and whether there is one.
@@ -117,7 +112,7 @@ func newMap(kv ...any) *yaml.Node {
 		case string:
 			setString(m, key, v)
 		case int:
-			setInt(m, key, v)
+			setScalar(m, key, intNode(v))
 		case bool:
 			setBool(m, key, v)
 		case *yaml.Node:

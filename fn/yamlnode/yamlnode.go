@@ -4,6 +4,9 @@ package yamlnode
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -56,4 +59,14 @@ func Truncate(s string) string {
 		return s[:max] + "..."
 	}
 	return s
+}
+
+// Printable quotes s, Go-style, when it holds a character a terminal would not show as
+// itself (control, bidi and zero-width characters), so that a message cannot hide or reorder
+// what it names.
+func Printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }
