@@ -46,7 +46,9 @@ func deriveConfigMapKeys(spec reflect.Type) ([]string, map[string]reflect.Kind) 
 				child, _, _ := strings.Cut(t.Field(j).Tag.Get("json"), ",")
 				add(name+"."+child, t.Field(j).Type)
 			}
-		case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String, t.Kind() != reflect.Struct && t.Kind() != reflect.Slice:
+		case t.Kind() == reflect.Struct, t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.String:
+			// No key form: the several-provider list and the MaaS objects.
+		default:
 			add(name, t)
 		}
 	}

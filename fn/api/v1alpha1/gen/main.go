@@ -14,8 +14,12 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
-// examplesDir holds an example overlay for each provider with Example data.
-const examplesDir = "../../../examples/providers"
+// The README and the folder of an example overlay for each provider with Example data,
+// from the API package's folder.
+const (
+	readmeFile  = "../../../README.md"
+	examplesDir = "../../../examples/providers"
+)
 
 func main() {
 	files, err := generated()
@@ -50,11 +54,11 @@ func generated() (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	readme, err := os.ReadFile("../../../README.md")
+	readme, err := os.ReadFile(readmeFile)
 	if err != nil {
 		return nil, err
 	}
-	files["../../../README.md"], err = reference.ReplaceSection(readme, providers.TableBegin, providers.TableEnd, providers.MarkdownTable())
+	files[readmeFile], err = reference.ReplaceSection(readme, providers.TableBegin, providers.TableEnd, providers.MarkdownTable())
 	for _, p := range providers.All() {
 		if p.Example == nil {
 			continue
