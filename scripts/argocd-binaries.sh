@@ -7,6 +7,8 @@
 #
 # Usage: scripts/argocd-binaries.sh [VERSION]     # default: the argocd image tag in deploy/argocd
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
 
 here="$(cd "$(dirname "$0")" && pwd)"
 version="${1:-$(sed -n 's#.*quay.io/argoproj/argocd:\(v[0-9.]*\).*#\1#p' "$here/../deploy/argocd/cmp/repo-server.yaml" | head -n 1)}"
@@ -17,14 +19,17 @@ if [[ -x "$bin" ]]; then
   echo "$bin"
   exit 0
 fi
-echo "argocd-binaries: building Argo CD $version's repo-server and cmp-server (first run on this machine: about 3 minutes)" >&2
-dir="$(go mod download -json "github.com/argoproj/argo-cd/v3@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-[[ -n "$dir" && -d "$dir" ]] || { echo "argocd-binaries: cannot fetch github.com/argoproj/argo-cd/v3@$version from the Go module proxy" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp "$here/argocd/main.go" "$work/main.go"
-sed -i '1,2{/^\/\/go:build ignore$/d}' "$work/main.go"
-(
+
+# build_servers OUT builds the driver with Argo CD $version's servers into OUT.
+build_servers() (
+  local out=$1 dir
+  echo "argocd-binaries: building Argo CD $version's repo-server and cmp-server (first run on this machine: about 3 minutes)" >&2
+  dir="$(go mod download -json "github.com/argoproj/argo-cd/v3@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -n "$dir" && -d "$dir" ]] || { echo "argocd-binaries: cannot fetch github.com/argoproj/argo-cd/v3@$version from the Go module proxy" >&2; exit 1; }
+  cp "$here/argocd/main.go" "$work/main.go"
+  sed -i '1,2{/^\/\/go:build ignore$/d}' "$work/main.go"
   cd "$work"
   go mod init argocd-test-servers >/dev/null 2>&1
   go mod edit -go="$(go mod edit -json "$dir/go.mod" | sed -n 's/^[[:space:]]*"Go": "\(.*\)",*$/\1/p' | head -n 1)"
@@ -46,8 +51,8 @@ PY
   go mod edit -require="github.com/argoproj/argo-cd/v3@$version"
   cp "$dir/go.sum" go.sum
   GOFLAGS=-mod=mod go mod tidy >&2
-  mkdir -p "$cache_root"
-  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$bin.tmp" . >&2
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out" . >&2
 )
-mv "$bin.tmp" "$bin"
+
+cache_build "$bin" build_servers
 echo "$bin"

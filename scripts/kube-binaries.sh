@@ -5,6 +5,8 @@
 #
 # Usage: scripts/kube-binaries.sh            # prints the bin folder on stdout, progress on stderr
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
 
 KUBE_VERSION="${KUBE_VERSION:-v1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
@@ -19,7 +21,6 @@ fi
 
 log() { echo "kube-binaries: $*" >&2; }
 command -v go >/dev/null || { log "go is not on PATH"; exit 1; }
-mkdir -p "$bin_dir"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -31,9 +32,11 @@ staging=(api apiextensions-apiserver apimachinery apiserver cli-runtime client-g
   kube-aggregator kube-controller-manager kube-proxy kube-scheduler kubectl kubelet metrics
   mount-utils pod-security-admission sample-apiserver sample-cli-plugin sample-controller)
 
-log "building kube-apiserver $KUBE_VERSION (first run on this machine: 5 to 10 minutes on 2 cores)"
-mkdir -p "$work/apiserver"
-(
+# build_apiserver OUT builds kube-apiserver KUBE_VERSION into OUT.
+build_apiserver() (
+  local out=$1 ldflags
+  log "building kube-apiserver $KUBE_VERSION (first run on this machine: 5 to 10 minutes on 2 cores)"
+  mkdir -p "$work/apiserver"
   cd "$work/apiserver"
   {
     echo "module kubebuild"
@@ -54,13 +57,14 @@ GO
   GOFLAGS=-mod=mod go mod tidy >&2 2>&1 || GOFLAGS=-mod=mod go get k8s.io/kubernetes/cmd/kube-apiserver >&2
   ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$KUBE_VERSION" | cut -d. -f2)"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
-  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin_dir/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
-  mv "$bin_dir/kube-apiserver.tmp" "$bin_dir/kube-apiserver"
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out" k8s.io/kubernetes/cmd/kube-apiserver
 )
 
-log "building etcd $ETCD_VERSION"
-mkdir -p "$work/etcd"
-(
+# build_etcd OUT builds etcd ETCD_VERSION into OUT.
+build_etcd() (
+  local out=$1
+  log "building etcd $ETCD_VERSION"
+  mkdir -p "$work/etcd"
   cd "$work/etcd"
   printf 'module etcdbuild\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" > go.mod
   cat > main.go <<'GO'
@@ -75,8 +79,10 @@ import (
 func main() { etcdmain.Main(os.Args) }
 GO
   GOFLAGS=-mod=mod go mod tidy >&2
-  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$bin_dir/etcd.tmp" .
-  mv "$bin_dir/etcd.tmp" "$bin_dir/etcd"
+  GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$out" .
 )
+
+cache_build "$bin_dir/kube-apiserver" build_apiserver
+cache_build "$bin_dir/etcd" build_etcd
 log "built into $bin_dir"
 echo "$bin_dir"
