@@ -29,14 +29,14 @@ func (a *applier) image(main *yaml.Node) {
 	image := a.cfg.ImageFor(base)
 	switch {
 	case image != base:
-		a.changed(a.ownString(main, "image", mainPath+".image", "spec.image", image), "image=%s", image)
+		a.changed(a.ownString(main, "image", mainPath+".image", "spec.image", image), "image=%s", truncate(image))
 	case a.cfg.Image == "" && llamastack.Unpinned(image):
 		// spec.image's own pinning is reported with the functionConfig.
-		a.warn(mainPath+".image", "%s", llamastack.UnpinnedWarning(image))
+		a.warn(mainPath+".image", "%s", llamastack.UnpinnedWarning(truncate(image)))
 	}
 	if _, known := llamastack.ImageOf(image); a.cfg.LineFromImage && !known {
 		a.warn(mainPath+".image", "%s is not an image repository the function knows (%s); it is started as a %s image: set spec.imageLine if it is another line",
-			llamastack.Repository(image), strings.Join(llamastack.Repositories(), ", "), a.cfg.Line.Name)
+			truncate(llamastack.Repository(image)), strings.Join(llamastack.Repositories(), ", "), a.cfg.Line.Name)
 	}
 }
 

@@ -21,14 +21,14 @@ func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) 
 	for _, s := range pc.Provider.Secrets {
 		key := pc.SecretKeys[s.Env]
 		optional := map[bool]string{true: " (optional)"}[s.Optional]
-		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, pc.SecretName, key, optional)
+		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, truncate(pc.SecretName), truncate(key), optional)
 	}
 	if pc.Provider.Credentials != nil {
 		a.credentialsFile(template, main, pc)
 	}
 	for _, s := range pc.Provider.Settings {
 		if value, ok := pc.Settings[s.Env]; ok {
-			a.changed(a.envValue(env, s.Env, value, "settings"), "env %s=%s", s.Env, value)
+			a.changed(a.envValue(env, s.Env, value, "settings"), "env %s=%s", s.Env, truncate(value))
 		}
 	}
 }
@@ -54,7 +54,7 @@ func (a *applier) credentialsFile(template, main *yaml.Node, pc config.ProviderC
 	}
 	path := dir + "/" + pc.SecretKeys[c.Env]
 	did = a.envValue(listAt(main, "env"), c.Env, path, "apiKeySecret") || did
-	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", pc.SecretKeys[c.Env], pc.SecretName, dir, c.Env)
+	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", truncate(pc.SecretKeys[c.Env]), truncate(pc.SecretName), dir, c.Env)
 }
 
 // secretEnv makes env var name read secret's key, keyed by name so that a second run, or an
