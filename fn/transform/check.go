@@ -38,6 +38,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 		return errs
 	}
 	errs := append(checkRefs(spec), checkTiers(isvc, cfg)...)
+	errs = append(errs, checkVolumes(field(spec, "template"), cfg)...)
 	containers := field(field(spec, "template"), "containers")
 	if isNull(containers) {
 		return errs
@@ -46,7 +47,8 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	if errs = append(errs, problems...); main == nil {
 		return errs
 	}
-	return append(errs, checkMain(main)...)
+	errs = append(errs, checkMain(main)...)
+	return append(errs, checkMounts(main, cfg)...)
 }
 
 // checkSpecMaps checks that the parts of the spec the function writes into have their shape.

@@ -3,7 +3,6 @@ package transform
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -37,21 +36,16 @@ func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) 
 // file (for example Vertex AI's service account key).
 func (a *applier) credentialsFile(template, main *yaml.Node, pc config.ProviderConfig) {
 	c := pc.Provider.Credentials
-	volume := pc.Provider.Name + "-credentials"
-	dir := CredentialsDir + "/" + pc.Provider.Name
+	volume, dir := credentialsVolume(pc), credentialsDir(pc)
 	volumes := listAt(template, "volumes")
 	did := false
 	if i := itemByName(volumes, volume); i < 0 {
 		volumes.Content = append(volumes.Content, newMap("name", volume, "secret", newMap("secretName", pc.SecretName)))
 		did = true
 	} else if secret, err := mapAt(volumes.Content[i], "secret", "volumes"); err == nil {
-		did = a.ownString(secret, "secretName", "spec.template.volumes[name="+volume+"].secret.secretName", "apiKeySecret", pc.SecretName)
+		did = a.ownString(secret, "secretName", volumePath(volume)+".secret.secretName", "apiKeySecret", pc.SecretName)
 	}
-	mounts := listAt(main, "volumeMounts")
-	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == dir }) {
-		mounts.Content = append(mounts.Content, newMap("name", volume, "mountPath", dir, "readOnly", true))
-		did = true
-	}
+	did = upsertMount(main, volume, dir, true) || did
 	path := dir + "/" + pc.SecretKeys[c.Env]
 	did = a.envValue(listAt(main, "env"), c.Env, path, "apiKeySecret") || did
 	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", truncate(pc.SecretKeys[c.Env]), truncate(pc.SecretName), dir, c.Env)

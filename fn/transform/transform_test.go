@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"os"
+	"path"
 	"strings"
 	"testing"
 
@@ -398,5 +399,109 @@ func TestOwnedFields(t *testing.T) {
 				require.Empty(t, again.Warnings, "a second run warns no more")
 			}
 		})
+	}
+}
+
+// TestMountConflicts: a volume of the base at a path the function mounts, or under a name it
+// adds, is an error that names both volumes when the server needs what the function mounts
+// there, and is kept with a warning at the data folder. No output has two mounts at one path
+// or a volume with two sources, which the API server or the kubelet would refuse.
+func TestMountConflicts(t *testing.T) {
+	const head = "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm}\nspec:\n  template:\n"
+	withMount := func(name, path string) string {
+		return head + "    containers:\n    - name: main\n      volumeMounts: [{name: " + name + ", mountPath: '" + path + "'}]\n"
+	}
+	withVolume := func(volume string) string { return head + "    volumes: [" + volume + "]\n" }
+	vertex := testConfig(t, "vertexai")
+	vertex.Providers[0].Settings = map[string]string{"VERTEX_AI_PROJECT": "p"}
+	plain := testConfig(t, "openai")
+	plain.TLS = false
+	for _, tc := range []struct {
+		name, doc string
+		cfg       *config.Config
+		// errs are the Check findings; warnings the Apply warnings when there are none.
+		errs, warnings []diag.Problem
+		// mounted is the volume mounted at each path in the output, which keeps the text keeps.
+		mounted map[string]string
+		keeps   string
+	}{
+		{name: "another volume at the TLS path", doc: withMount("custom-certs", "/var/run/kserve/tls"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/kserve/tls]",
+				Message: "mounts the volume custom-certs, but the function mounts the volume tls-certs here: KServe's serving certificate, which KServe mounts here too and the server reads with tls on. A path holds one volume, so one of them would be lost: mount custom-certs at another path"}}},
+		{name: "the same, written with a trailing slash", doc: withMount("custom-certs", "/var/run/kserve/tls/"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/kserve/tls/]",
+				Message: "mounts the volume custom-certs, but the function mounts the volume tls-certs here: KServe's serving certificate, which KServe mounts here too and the server reads with tls on. A path holds one volume, so one of them would be lost: mount custom-certs at another path"}}},
+		{name: "the certificate with a trailing slash is one mount", doc: withMount("tls-certs", "/var/run/kserve/tls/"), cfg: testConfig(t, "openai"),
+			mounted: map[string]string{"/var/run/kserve/tls": "tls-certs"}},
+		{name: "another volume at the TLS path without TLS", doc: withMount("custom-certs", "/var/run/kserve/tls"), cfg: plain,
+			mounted: map[string]string{"/var/run/kserve/tls": "custom-certs"}},
+		{name: "another volume at the start-up folder", doc: withMount("scripts", "/etc/llamastack-integration"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/etc/llamastack-integration]",
+				Message: "mounts the volume scripts, but the function mounts the volume llamastack-startup here: its start-up ConfigMap, which main's command runs. A path holds one volume, so one of them would be lost: mount scripts at another path"}}},
+		{name: "a volume named like the start-up's", doc: withVolume("{name: llamastack-startup, emptyDir: {}}"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.volumes[name=llamastack-startup]",
+				Message: "is the base's emptyDir volume, but the function adds its own configMap volume under this name: its start-up ConfigMap, which main's command runs. A volume has one source: rename yours (and its mounts)"}}},
+		{name: "another volume at the credentials folder", doc: withMount("keys", "/var/run/secrets/llamastack/vertexai"), cfg: vertex,
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/secrets/llamastack/vertexai]",
+				Message: "mounts the volume keys, but the function mounts the volume vertexai-credentials here: Google Vertex AI's credentials file from the Secret vertexai-vertexai-api-key, which GOOGLE_APPLICATION_CREDENTIALS points to. A path holds one volume, so one of them would be lost: mount keys at another path"}}},
+		{name: "a volume named like the credentials'", doc: withVolume("{name: vertexai-credentials, emptyDir: {}}"), cfg: vertex,
+			errs: []diag.Problem{{Path: "spec.template.volumes[name=vertexai-credentials]",
+				Message: "is the base's emptyDir volume, but the function adds its own secret volume under this name: Google Vertex AI's credentials file from the Secret vertexai-vertexai-api-key, which GOOGLE_APPLICATION_CREDENTIALS points to. A volume has one source: rename yours (and its mounts)"}}},
+		{name: "a claim at the data folder", doc: withMount("state", "/var/lib/llamastack"), cfg: testConfig(t, "openai"),
+			warnings: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/lib/llamastack]",
+				Message: "mounts the volume state, where the function would mount its emptyDir llamastack-data: kept, so Llama Stack writes its state to the volume state (the pod's user must be able to write there)"}},
+			mounted: map[string]string{"/var/lib/llamastack": "state", "/etc/llamastack-integration": "llamastack-startup"}},
+		{name: "a claim named like the data volume", doc: withVolume("{name: llamastack-data, persistentVolumeClaim: {claimName: state}}"), cfg: testConfig(t, "openai"), keeps: "claimName: state",
+			warnings: []diag.Problem{{Path: "spec.template.volumes[name=llamastack-data]",
+				Message: "is the base's persistentVolumeClaim volume: kept, so Llama Stack writes its state to it instead of an emptyDir (with several replicas, give each its own)"}},
+			mounted: map[string]string{"/var/lib/llamastack": "llamastack-data"}},
+		{name: "the data emptyDir's options are kept", doc: withVolume("{name: llamastack-data, emptyDir: {sizeLimit: 1Gi}}"), cfg: testConfig(t, "openai"),
+			mounted: map[string]string{"/var/lib/llamastack": "llamastack-data"}, keeps: "emptyDir: {sizeLimit: 1Gi}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse(tc.doc)
+			require.Equal(t, tc.errs, Check(node, tc.cfg))
+			if tc.errs != nil {
+				return
+			}
+			out, err := Apply(node, tc.cfg)
+			require.NoError(t, err)
+			require.Equal(t, tc.warnings, out.Warnings)
+			main, err := node.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
+			require.NoError(t, err)
+			for p, volume := range tc.mounted {
+				require.Equal(t, volume, lookup(t, main, "volumeMounts.[mountPath="+p+"].name"))
+			}
+			require.Contains(t, node.MustString(), tc.keeps)
+			requireValidVolumes(t, node)
+			again, err := Apply(node, tc.cfg)
+			require.NoError(t, err)
+			require.Empty(t, again.Changes, "a second run changes nothing")
+		})
+	}
+}
+
+// requireValidVolumes checks what the API server and the kubelet require of main's mounts and
+// the pod's volumes: one mount per path, one source per volume, and a volume for each mount
+// (except tls-certs, which KServe adds).
+func requireValidVolumes(t *testing.T, node *yaml.RNode) {
+	t.Helper()
+	volumes := map[string]bool{kserve.TLSVolume: true}
+	if list, _ := node.Pipe(yaml.Lookup("spec", "template", "volumes")); list != nil {
+		for _, v := range list.YNode().Content {
+			require.Len(t, v.Content, 4, "a volume has a name and one source: %s", yaml.NewRNode(v).MustString())
+			name, _ := stringValue(v, "name")
+			volumes[name] = true
+		}
+	}
+	main, err := node.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]", "volumeMounts"))
+	require.NoError(t, err)
+	paths := map[string]bool{}
+	for _, m := range main.YNode().Content {
+		p, _ := stringValue(m, "mountPath")
+		require.False(t, paths[path.Clean(p)], "%s is mounted twice", p)
+		paths[path.Clean(p)] = true
+		name, _ := stringValue(m, "name")
+		require.True(t, volumes[name] || name == "state" || name == "custom-certs", "the volume %s of a mount is defined", name)
 	}
 }
