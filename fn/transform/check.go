@@ -39,6 +39,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	}
 	errs := append(checkRefs(spec), checkTiers(isvc, cfg)...)
 	errs = append(errs, checkVolumes(field(spec, "template"), cfg)...)
+	errs = append(errs, checkLiteralCredentials(spec, cfg)...)
 	containers := field(field(spec, "template"), "containers")
 	if isNull(containers) {
 		return errs

@@ -1,8 +1,6 @@
 package transform
 
 import (
-	"fmt"
-	"regexp"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -68,7 +66,8 @@ func (a *applier) secretEnv(env *yaml.Node, name, secret, key string, optional b
 	e, path := env.Content[i], envPath(name)
 	did := false
 	if removeField(e, "value") {
-		a.warn(path, "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)")
+		a.warn(path, "had a literal value in the input: replaced by a reference to the Secret %s, key %s (valueFrom.secretKeyRef), so that the output holds no credential in plain text; create that Secret, and rotate the key if it was real: it was in a manifest",
+			truncate(secret), truncate(key))
 		did = true
 	}
 	valueFrom := mapOrNew(e, "valueFrom", &did)
@@ -101,13 +100,9 @@ func (a *applier) envValue(env *yaml.Node, name, value, from string) bool {
 	return a.ownString(e, "value", envPath(name)+".value", from, value) || did
 }
 
-// credentialName matches variable names that hold a credential by convention.
-var credentialName = regexp.MustCompile(`(?i)(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|ACCESS_KEY)$`)
-
-// otherCredentials reports, without ever repeating a value, the credentials of main that
-// the configured providers do not read: another provider's (the start-up does not serve it,
-// and a missing Secret stops the pod), and any literal value in a variable named like a
-// credential.
+// otherCredentials reports the credentials of main that the configured providers do not
+// read: another provider's (the start-up does not serve it, and a missing Secret stops the
+// pod). A literal value in one is an error found by Check.
 func (a *applier) otherCredentials(main *yaml.Node) {
 	configured := map[string]bool{}
 	var names []string
@@ -121,19 +116,9 @@ func (a *applier) otherCredentials(main *yaml.Node) {
 	}
 	for _, e := range env.Content {
 		name, _ := stringValue(e, "name")
-		literal, _ := stringValue(e, "value")
-		const plainText = "; it also holds a literal value, a credential in plain text in a manifest: rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"
-		other, known := providers.BySecretEnv(name)
-		switch {
-		case known && !configured[other.Name]:
-			msg := fmt.Sprintf("is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
+		if other, known := providers.BySecretEnv(name); known && !configured[other.Name] {
+			a.warn(envPath(name), "is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
 				other.DisplayName, strings.Join(names, ", "), other.DisplayName, other.Name)
-			if literal != "" {
-				msg += plainText
-			}
-			a.warn(envPath(name), "%s", msg)
-		case !known && literal != "" && credentialName.MatchString(name):
-			a.warn(envPath(name), "is named like a credential and holds a literal value (%d characters, not repeated here): never put a credential in a manifest; rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)", len(literal))
 		}
 	}
 }
