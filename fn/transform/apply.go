@@ -15,6 +15,10 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
+// ModelNamePlaceholder is the spec.model.name of deploy/base, there so that kustomize patches
+// of the field apply: the function's own value, replaced without a warning.
+const ModelNamePlaceholder = "set-by-llamastack-integration"
+
 // Outcome is what Apply did to one resource.
 type Outcome struct {
 	// Changes describe each field that changed, for the info result.
@@ -140,7 +144,11 @@ func (a *applier) model() error {
 	if err != nil {
 		return err
 	}
-	a.changed(a.ownString(model, "name", "spec.model.name", "spec.model", a.cfg.Model()), "spec.model.name=%s", truncate(a.cfg.Model()))
+	if name, _ := stringValue(model, "name"); name == ModelNamePlaceholder {
+		a.changed(setString(model, "name", a.cfg.Model()), "spec.model.name=%s", truncate(a.cfg.Model()))
+	} else {
+		a.changed(a.ownString(model, "name", "spec.model.name", "spec.model", a.cfg.Model()), "spec.model.name=%s", truncate(a.cfg.Model()))
+	}
 	// A placeholder (of any release) in the input is the function's own value: replaced
 	// without a warning.
 	current, _ := stringValue(model, "uri")

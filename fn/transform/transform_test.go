@@ -103,17 +103,20 @@ func TestKServeFacts(t *testing.T) {
 }
 
 // TestDeployBaseLeavesTheStartupToTheFunction keeps deploy/base provider-neutral and free of
-// what the function owns: the function writes the start-up, the model URI and the kserve.Probes'
-// handlers, and leaves the base's comments alone.
+// what the function owns: the function writes the start-up and the kserve.Probes' handlers,
+// replaces the base's placeholders for the model's name and URI (there so that patches of
+// them apply) without a warning, and leaves the base's comments alone.
 func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
 	require.NoError(t, err)
+	require.Equal(t, ModelNamePlaceholder, lookup(t, yaml.MustParse(string(b)), "spec.model.name"))
+	require.Equal(t, v1alpha1.DefaultModelURI, lookup(t, yaml.MustParse(string(b)), "spec.model.uri"))
 	node, out := apply(t, string(b), testConfig(t, "openai"))
+	require.NotContains(t, node.MustString(), ModelNamePlaceholder)
 	require.Equal(t, []diag.Problem{{Path: "metadata.namespace", Message: "is not set, so the model does not answer to publishers/<namespace>/models/gpt-4o, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)"}}, out.Warnings,
 		"the overlays set the namespace")
 	require.Equal(t, []string{
 		"label provider=openai", "label app.kubernetes.io/instance=llamastack", "spec.model.name=gpt-4o",
-		"spec.model.uri=hf://llamastack-integration/no-weights (placeholder: a remote provider needs no weights)",
 		"spec.storageInitializer.enabled=false (no model download)",
 		"spec.router.gateway.refs=[openshift-ingress/maas-default-gateway]",
 		"image=docker.io/ogxai/distribution-starter:1.3.0",
