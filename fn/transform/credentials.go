@@ -33,10 +33,10 @@ func checkLiteralCredentials(spec *yaml.Node, cfg *config.Config) []diag.Problem
 		serving = append(serving, pc.Provider.DisplayName)
 	}
 	var errs diag.List
-	envLists(spec, "spec", func(env *yaml.Node, path string) {
+	envLists(spec, "spec", map[*yaml.Node]bool{}, func(env *yaml.Node, path string) {
 		for i, e := range env.Content {
 			name, _ := stringValue(e, "name")
-			value, literal := stringValue(e, "value")
+			value, literal := literalValue(e)
 			if !literal || value == "" || envReference.MatchString(value) || (path == mainPath+".env" && replaced[name]) {
 				continue
 			}
@@ -68,9 +68,23 @@ func literalCredential(name string, cfg *config.Config, serving string) string {
 	return ""
 }
 
-// envLists calls visit with each env list under n and its field path. Aliases are not
-// followed: what they point to is visited where it is defined.
-func envLists(n *yaml.Node, path string, visit func(env *yaml.Node, path string)) {
+// literalValue returns the value of env var e when it is a scalar, written out or through an
+// alias (the output keeps the alias, and its anchor holds the value).
+func literalValue(e *yaml.Node) (string, bool) {
+	v := field(e, "value")
+	if v != nil && v.Kind == yaml.AliasNode {
+		v = v.Alias
+	}
+	if v == nil || v.Kind != yaml.ScalarNode || isNull(v) {
+		return "", false
+	}
+	return v.Value, true
+}
+
+// envLists calls visit once with each env list under n (an env: *alias included) and its
+// field path. Other aliases are not followed: what they point to is walked where it is
+// defined, so the walk stays linear in the input whatever its aliases.
+func envLists(n *yaml.Node, path string, seen map[*yaml.Node]bool, visit func(env *yaml.Node, path string)) {
 	if n == nil {
 		return
 	}
@@ -78,15 +92,21 @@ func envLists(n *yaml.Node, path string, visit func(env *yaml.Node, path string)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, v := n.Content[i].Value, n.Content[i+1]
+			if key == "env" && v.Kind == yaml.AliasNode && v.Alias != nil && v.Alias.Kind == yaml.SequenceNode {
+				v = v.Alias
+			}
 			if key == "env" && v.Kind == yaml.SequenceNode {
-				visit(v, path+".env")
+				if !seen[v] {
+					seen[v] = true
+					visit(v, path+".env")
+				}
 				continue
 			}
-			envLists(v, path+"."+key, visit)
+			envLists(v, path+"."+key, seen, visit)
 		}
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
-			envLists(item, path+itemKey(item, i), visit)
+			envLists(item, path+itemKey(item, i), seen, visit)
 		}
 	}
 }
