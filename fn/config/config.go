@@ -146,7 +146,7 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []diag.Proble
 	switch {
 	case src.Kind == v1alpha1.Kind:
 		if src.APIVersion != v1alpha1.APIVersion {
-			return nil, src, []diag.Problem{{Path: "apiVersion", Message: fmt.Sprintf("%q is not a version of %s; use apiVersion: %s", src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
+			return nil, src, []diag.Problem{{Path: "apiVersion", Message: fmt.Sprintf("%q is not a version of %s; use apiVersion: %s", truncate(src.APIVersion), v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
 		}
 		if errs := checkShape(fc.YNode(), reflect.TypeOf(v1alpha1.LlamastackIntegration{}), ""); len(errs) > 0 {
 			return nil, src, errs, nil
@@ -164,7 +164,7 @@ func Load(fc *yaml.RNode) (cfg *Config, src Source, errs, warnings []diag.Proble
 		prefix = "data"
 	default:
 		return nil, src, []diag.Problem{{Path: "kind", Message: fmt.Sprintf("a functionConfig of kind %q (apiVersion %q) is not supported; use kind: %s with apiVersion: %s, or a v1 ConfigMap of key=value settings",
-			src.Kind, src.APIVersion, v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
+			truncate(src.Kind), truncate(src.APIVersion), v1alpha1.Kind, v1alpha1.APIVersion)}}, nil
 	}
 
 	if specNode == nil || isNull(specNode) || len(specNode.Content) == 0 {
@@ -256,7 +256,7 @@ func (r *resolver) providers() {
 		for i, ps := range spec.Providers {
 			path := fmt.Sprintf("%s[%d]", r.p("providers"), i)
 			if seen[ps.Provider] && ps.Provider != "" {
-				r.add([]diag.Problem{diag.New(path+".provider", "%q is listed twice; list each provider once", ps.Provider)}, nil)
+				r.add([]diag.Problem{diag.New(path+".provider", "%q is listed twice; list each provider once", truncate(ps.Provider))}, nil)
 				continue
 			}
 			seen[ps.Provider] = true
@@ -356,7 +356,7 @@ func checkNames(cfg *Config, p func(string) string) []diag.Problem {
 		path := fmt.Sprintf("%s[%d]", p("tiers"), i)
 		errs = append(errs, checkName(path, tier, "tier", dnsLabel, 63)...)
 		if seenTier[tier] {
-			errs = append(errs, diag.Problem{Path: path, Message: fmt.Sprintf("tier %q is listed twice; list each tier once", tier)})
+			errs = append(errs, diag.Problem{Path: path, Message: fmt.Sprintf("tier %q is listed twice; list each tier once", truncate(tier))})
 		}
 		seenTier[tier] = true
 	}

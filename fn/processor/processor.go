@@ -172,13 +172,13 @@ func (p *Processor) apply(rl *framework.ResourceList, t *yaml.RNode, cfg *config
 		}
 		var did bool
 		if rl.Items, did = upsert(rl.Items, obj); did {
-			added = append(added, obj.GetKind()+" "+qualifiedName(obj))
+			added = append(added, obj.GetKind()+" "+yamlnode.Printable(qualifiedName(obj)))
 		}
 	}
 	rl.Results = append(rl.Results, results(framework.Warning, ref(t), outcome.Warnings)...)
 	var served []string
 	for _, pc := range cfg.Providers {
-		served = append(served, pc.Provider.Name+" model "+pc.Model)
+		served = append(served, pc.Provider.Name+" model "+yamlnode.Truncate(pc.Model))
 	}
 	detail := slices.Clone(outcome.Changes)
 	for _, name := range added {
@@ -253,7 +253,7 @@ func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.
 			}
 		}
 		for _, e := range errs {
-			failed = append(failed, result(framework.Error, ref(t), e.Path, fmt.Sprintf("%s (on the %s line of the base's image %s)", e.Message, image.Line, transform.BaseImage(t))))
+			failed = append(failed, result(framework.Error, ref(t), e.Path, fmt.Sprintf("%s (on the %s line of the base's image %s)", e.Message, image.Line, yamlnode.Truncate(transform.BaseImage(t)))))
 		}
 		if lineCfg != nil {
 			configs[t] = lineCfg
@@ -283,9 +283,12 @@ func modelNameCollisions(items, targets []*yaml.RNode) framework.Results {
 			continue
 		}
 		sort.Strings(others)
+		for i, n := range others {
+			others[i] = yamlnode.Printable(n)
+		}
 		warnings = append(warnings, result(framework.Warning, ref(t), "spec.model.name", fmt.Sprintf(
 			"%q is also served by %s %s in this namespace: the gateway's model-based routing reaches only one of them, and KServe raises a ModelNameCollision warning; serve them from different namespaces, or ignore this if you mean to split traffic between them",
-			k.model, LLMInferenceServiceKind, strings.Join(others, ", "))))
+			yamlnode.Truncate(k.model), LLMInferenceServiceKind, strings.Join(others, ", "))))
 	}
 	return warnings
 }
@@ -384,7 +387,7 @@ func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, stri
 	if len(selected) == 0 {
 		var names []string
 		for _, item := range all {
-			names = append(names, qualifiedName(item))
+			names = append(names, yamlnode.Printable(qualifiedName(item)))
 		}
 		sort.Strings(names)
 		return nil, targetPath(cfg), fmt.Errorf("matches no %s; the input has: %s", LLMInferenceServiceKind, strings.Join(names, ", "))
@@ -414,11 +417,11 @@ func matches(item *yaml.RNode, want, current, previousAnnotation string) bool {
 func targetPath(cfg *config.Config) string {
 	switch {
 	case cfg.TargetName != "" && cfg.TargetNamespace != "":
-		return fmt.Sprintf("spec.target (name %s, namespace %s)", cfg.TargetName, cfg.TargetNamespace)
+		return fmt.Sprintf("spec.target (name %s, namespace %s)", yamlnode.Truncate(cfg.TargetName), yamlnode.Truncate(cfg.TargetNamespace))
 	case cfg.TargetName != "":
-		return "spec.target.name (" + cfg.TargetName + ")"
+		return "spec.target.name (" + yamlnode.Truncate(cfg.TargetName) + ")"
 	case cfg.TargetNamespace != "":
-		return "spec.target.namespace (" + cfg.TargetNamespace + ")"
+		return "spec.target.namespace (" + yamlnode.Truncate(cfg.TargetNamespace) + ")"
 	}
 	return "spec.target"
 }

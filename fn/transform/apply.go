@@ -15,6 +15,10 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
+// ModelNamePlaceholder is the spec.model.name of deploy/base, there so that kustomize patches
+// of the field apply: the function's own value, replaced without a warning.
+const ModelNamePlaceholder = "set-by-llamastack-integration"
+
 // Outcome is what Apply did to one resource.
 type Outcome struct {
 	// Changes describe each field that changed, for the info result.
@@ -42,7 +46,7 @@ func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 		}
 	}
 	if isvc.GetNamespace() == "" {
-		a.warn("metadata.namespace", "is not set, so the model does not answer to publishers/<namespace>/models/%s, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)", cfg.Model())
+		a.warn("metadata.namespace", "is not set, so the model does not answer to publishers/<namespace>/models/%s, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)", truncate(cfg.Model()))
 	}
 	return a.out, nil
 }
@@ -92,7 +96,7 @@ func shown(value string) string {
 	if u, err := url.Parse(value); err == nil && u.User != nil {
 		value = u.Redacted()
 	}
-	return yamlnode.Printable(yamlnode.Truncate(value))
+	return yamlnode.Printable(truncate(value))
 }
 
 // metadata sets the labels and the legacy tiers annotation.
@@ -108,7 +112,7 @@ func (a *applier) metadata() error {
 	const labelsPath = "metadata.labels."
 	first, name := a.cfg.Providers[0].Provider.Name, a.isvc.GetName()
 	a.changed(a.ownString(labels, v1alpha1.ProviderLabel, labelsPath+v1alpha1.ProviderLabel, "spec.provider", first), "label %s=%s", v1alpha1.ProviderLabel, first)
-	a.changed(a.ownString(labels, v1alpha1.InstanceLabel, labelsPath+v1alpha1.InstanceLabel, "the service's name", name), "label %s=%s", v1alpha1.InstanceLabel, name)
+	a.changed(a.ownString(labels, v1alpha1.InstanceLabel, labelsPath+v1alpha1.InstanceLabel, "the service's name", name), "label %s=%s", v1alpha1.InstanceLabel, truncate(name))
 	if !a.cfg.SetTiers {
 		return nil
 	}
@@ -122,10 +126,10 @@ func (a *applier) metadata() error {
 		return nil
 	}
 	if ok {
-		a.warn("metadata.annotations."+maas.TiersAnnotation, "was %s in the input; replaced by %s from spec.tiers", shown(existing), tiers)
+		a.warn("metadata.annotations."+maas.TiersAnnotation, "was %s in the input; replaced by %s from spec.tiers", shown(existing), truncate(tiers))
 	}
 	setString(annotations, maas.TiersAnnotation, tiers)
-	a.changed(true, "annotation %s=%s", maas.TiersAnnotation, tiers)
+	a.changed(true, "annotation %s=%s", maas.TiersAnnotation, truncate(tiers))
 	return nil
 }
 
@@ -140,18 +144,22 @@ func (a *applier) model() error {
 	if err != nil {
 		return err
 	}
-	a.changed(a.ownString(model, "name", "spec.model.name", "spec.model", a.cfg.Model()), "spec.model.name=%s", a.cfg.Model())
+	if name, _ := stringValue(model, "name"); name == ModelNamePlaceholder {
+		a.changed(setString(model, "name", a.cfg.Model()), "spec.model.name=%s", truncate(a.cfg.Model()))
+	} else {
+		a.changed(a.ownString(model, "name", "spec.model.name", "spec.model", a.cfg.Model()), "spec.model.name=%s", truncate(a.cfg.Model()))
+	}
 	// A placeholder (of any release) in the input is the function's own value: replaced
 	// without a warning.
 	current, _ := stringValue(model, "uri")
 	uri, placeholder := ModelURI(a.isvc, a.cfg)
 	switch {
 	case placeholder:
-		a.changed(setString(model, "uri", uri), "spec.model.uri=%s (placeholder: a remote provider needs no weights)", uri)
+		a.changed(setString(model, "uri", uri), "spec.model.uri=%s (placeholder: a remote provider needs no weights)", truncate(uri))
 	case current == "" || config.PlaceholderURI(a.isvc.GetName(), current):
-		a.changed(setString(model, "uri", uri), "spec.model.uri=%s", uri)
+		a.changed(setString(model, "uri", uri), "spec.model.uri=%s", truncate(uri))
 	default:
-		a.changed(a.ownString(model, "uri", "spec.model.uri", "spec.modelURI", uri), "spec.model.uri=%s", uri)
+		a.changed(a.ownString(model, "uri", "spec.model.uri", "spec.modelURI", uri), "spec.model.uri=%s", truncate(uri))
 	}
 	a.storageInitializer(spec)
 	return nil
@@ -188,7 +196,7 @@ func (a *applier) router() error {
 		if err != nil {
 			return err
 		}
-		a.changed(a.gatewayRefs(gateway), "spec.router.gateway.refs=[%s/%s]", a.cfg.GatewayNamespace, a.cfg.GatewayName)
+		a.changed(a.gatewayRefs(gateway), "spec.router.gateway.refs=[%s/%s]", truncate(a.cfg.GatewayNamespace), truncate(a.cfg.GatewayName))
 	} else {
 		a.changed(a.removeGatewayRefs(router), "removed spec.router.gateway.refs (KServe %s routes to its ingress gateway)", a.cfg.KServe.Version)
 	}
@@ -211,7 +219,7 @@ func (a *applier) gatewayRefs(gateway *yaml.Node) bool {
 				kept = true
 				continue
 			}
-			a.warn("spec.router.gateway.refs", "replaced gateway ref %s/%s with %s/%s from spec.gateway", ns, n, a.cfg.GatewayNamespace, a.cfg.GatewayName)
+			a.warn("spec.router.gateway.refs", "replaced gateway ref %s/%s with %s/%s from spec.gateway", shown(ns), shown(n), truncate(a.cfg.GatewayNamespace), truncate(a.cfg.GatewayName))
 		}
 	}
 	if kept && len(refs.Content) == 1 {
@@ -233,7 +241,7 @@ func (a *applier) removeGatewayRefs(router *yaml.Node) bool {
 	}
 	if !isNull(refs) && len(refs.Content) > 0 {
 		a.warn("spec.router.gateway.refs", "was removed: KServe %s rejects gateway refs together with the managed route; the route goes to the cluster's ingress gateway, so set ingress.kserveIngressGateway in inferenceservice-config to %s/%s",
-			a.cfg.KServe.Version, a.cfg.GatewayNamespace, a.cfg.GatewayName)
+			a.cfg.KServe.Version, truncate(a.cfg.GatewayNamespace), truncate(a.cfg.GatewayName))
 	}
 	removeField(gateway, "refs")
 	if len(gateway.Content) == 0 {

@@ -38,6 +38,8 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 		return errs
 	}
 	errs := append(checkRefs(spec), checkTiers(isvc, cfg)...)
+	errs = append(errs, checkVolumes(field(spec, "template"), cfg)...)
+	errs = append(errs, checkLiteralCredentials(spec, cfg)...)
 	containers := field(field(spec, "template"), "containers")
 	if isNull(containers) {
 		return errs
@@ -46,7 +48,8 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	if errs = append(errs, problems...); main == nil {
 		return errs
 	}
-	return append(errs, checkMain(main)...)
+	errs = append(errs, checkMain(main)...)
+	return append(errs, checkMounts(main, cfg)...)
 }
 
 // checkSpecMaps checks that the parts of the spec the function writes into have their shape.
@@ -85,7 +88,7 @@ func checkTiers(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	if _, ok := maas.Tiers(existing); ok {
 		return nil
 	}
-	return []diag.Problem{diag.New("metadata.annotations."+maas.TiersAnnotation, "is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", existing)}
+	return []diag.Problem{diag.New("metadata.annotations."+maas.TiersAnnotation, "is %q, which MaaS cannot read; it must be a JSON array of tier names such as [\"free\",\"premium\"] ([] for every tier), or set spec.tiers", truncate(existing))}
 }
 
 // mainContainer returns the one container named main, or the problems of the list.
@@ -104,7 +107,7 @@ func mainContainer(containers *yaml.Node) (*yaml.Node, []diag.Problem) {
 		case name == kserve.MainContainer:
 			mains = append(mains, c)
 		}
-		names = append(names, name)
+		names = append(names, yamlnode.Printable(truncate(name)))
 	}
 	switch {
 	case len(errs) > 0:
@@ -174,7 +177,7 @@ func checkName(name string) *diag.Problem {
 	case name == "":
 		p = diag.New("metadata.name", "is missing; every LLMInferenceService needs a name")
 	case !serviceName.MatchString(name):
-		p = diag.New("metadata.name", "%q is not a valid name: KServe names a Service after it, so use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit", yamlnode.Truncate(name))
+		p = diag.New("metadata.name", "%q is not a valid name: KServe names a Service after it, so use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit", truncate(name))
 	case len(name) > 63:
 		p = diag.New("metadata.name", "is %d characters (with kustomize's namePrefix and nameSuffix), but the function writes it as the value of the label %s, at most 63: shorten the name or the prefix", len(name), v1alpha1.InstanceLabel)
 	default:

@@ -29,14 +29,14 @@ func (a *applier) image(main *yaml.Node) {
 	image := a.cfg.ImageFor(base)
 	switch {
 	case image != base:
-		a.changed(a.ownString(main, "image", mainPath+".image", "spec.image", image), "image=%s", image)
+		a.changed(a.ownString(main, "image", mainPath+".image", "spec.image", image), "image=%s", truncate(image))
 	case a.cfg.Image == "" && llamastack.Unpinned(image):
 		// spec.image's own pinning is reported with the functionConfig.
-		a.warn(mainPath+".image", "%s", llamastack.UnpinnedWarning(image))
+		a.warn(mainPath+".image", "%s", llamastack.UnpinnedWarning(truncate(image)))
 	}
 	if _, known := llamastack.ImageOf(image); a.cfg.LineFromImage && !known {
 		a.warn(mainPath+".image", "%s is not an image repository the function knows (%s); it is started as a %s image: set spec.imageLine if it is another line",
-			llamastack.Repository(image), strings.Join(llamastack.Repositories(), ", "), a.cfg.Line.Name)
+			truncate(llamastack.Repository(image)), strings.Join(llamastack.Repositories(), ", "), a.cfg.Line.Name)
 	}
 }
 
@@ -103,9 +103,11 @@ func (a *applier) volumes(template, main *yaml.Node) {
 	volumes := listAt(template, "volumes")
 	name := startup.ConfigMapName(a.isvc, a.cfg)
 	a.changed(upsertVolume(volumes, startup.Volume, "configMap", newMap("name", name)), "volume %s from ConfigMap %s", startup.Volume, name)
-	a.changed(upsertVolume(volumes, startup.DataVolume, "emptyDir", &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Style: yaml.FlowStyle}), "volume %s (emptyDir)", startup.DataVolume)
+	ours := a.dataVolume(volumes, main)
 	a.changed(upsertMount(main, startup.Volume, startup.Dir, true), "mount %s at %s", startup.Volume, startup.Dir)
-	a.changed(upsertMount(main, startup.DataVolume, startup.DataDir, false), "mount %s at %s", startup.DataVolume, startup.DataDir)
+	if ours {
+		a.changed(upsertMount(main, startup.DataVolume, startup.DataDir, false), "mount %s at %s", startup.DataVolume, startup.DataDir)
+	}
 	if a.cfg.TLS {
 		a.changed(upsertMount(main, kserve.TLSVolume, kserve.TLSMountPath, true), "TLS certificate mount at %s", kserve.TLSMountPath)
 	}
@@ -141,25 +143,6 @@ func upsertVolume(volumes *yaml.Node, name, kind string, source *yaml.Node) bool
 	}
 	volumes.Content = append(volumes.Content, newMap("name", name, kind, source))
 	return true
-}
-
-// upsertMount mounts volume at path in main, keyed by mount path.
-func upsertMount(main *yaml.Node, volume, path string, readOnly bool) bool {
-	mounts := listAt(main, "volumeMounts")
-	i := slices.IndexFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == path })
-	if i < 0 {
-		m := newMap("name", volume, "mountPath", path)
-		if readOnly {
-			setBool(m, "readOnly", true)
-		}
-		mounts.Content = append(mounts.Content, m)
-		return true
-	}
-	did := setString(mounts.Content[i], "name", volume)
-	if readOnly {
-		did = setBool(mounts.Content[i], "readOnly", true) || did
-	}
-	return did
 }
 
 // BaseImage is the image of isvc's main container, or "".

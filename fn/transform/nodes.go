@@ -17,6 +17,9 @@ import (
 var (
 	field  = yamlnode.Field
 	isNull = yamlnode.IsNull
+	// truncate shortens every value from the input or the functionConfig that a message
+	// repeats (changes, warnings, errors).
+	truncate = yamlnode.Truncate
 )
 
 // setField sets key in mapping m to value, appending it when absent. kyaml's SetField would

@@ -1,9 +1,6 @@
 package transform
 
 import (
-	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -21,14 +18,14 @@ func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) 
 	for _, s := range pc.Provider.Secrets {
 		key := pc.SecretKeys[s.Env]
 		optional := map[bool]string{true: " (optional)"}[s.Optional]
-		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, pc.SecretName, key, optional)
+		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, truncate(pc.SecretName), truncate(key), optional)
 	}
 	if pc.Provider.Credentials != nil {
 		a.credentialsFile(template, main, pc)
 	}
 	for _, s := range pc.Provider.Settings {
 		if value, ok := pc.Settings[s.Env]; ok {
-			a.changed(a.envValue(env, s.Env, value, "settings"), "env %s=%s", s.Env, value)
+			a.changed(a.envValue(env, s.Env, value, "settings"), "env %s=%s", s.Env, truncate(value))
 		}
 	}
 }
@@ -37,24 +34,19 @@ func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) 
 // file (for example Vertex AI's service account key).
 func (a *applier) credentialsFile(template, main *yaml.Node, pc config.ProviderConfig) {
 	c := pc.Provider.Credentials
-	volume := pc.Provider.Name + "-credentials"
-	dir := CredentialsDir + "/" + pc.Provider.Name
+	volume, dir := credentialsVolume(pc), credentialsDir(pc)
 	volumes := listAt(template, "volumes")
 	did := false
 	if i := itemByName(volumes, volume); i < 0 {
 		volumes.Content = append(volumes.Content, newMap("name", volume, "secret", newMap("secretName", pc.SecretName)))
 		did = true
 	} else if secret, err := mapAt(volumes.Content[i], "secret", "volumes"); err == nil {
-		did = a.ownString(secret, "secretName", "spec.template.volumes[name="+volume+"].secret.secretName", "apiKeySecret", pc.SecretName)
+		did = a.ownString(secret, "secretName", volumePath(volume)+".secret.secretName", "apiKeySecret", pc.SecretName)
 	}
-	mounts := listAt(main, "volumeMounts")
-	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == dir }) {
-		mounts.Content = append(mounts.Content, newMap("name", volume, "mountPath", dir, "readOnly", true))
-		did = true
-	}
+	did = upsertMount(main, volume, dir, true) || did
 	path := dir + "/" + pc.SecretKeys[c.Env]
 	did = a.envValue(listAt(main, "env"), c.Env, path, "apiKeySecret") || did
-	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", pc.SecretKeys[c.Env], pc.SecretName, dir, c.Env)
+	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", truncate(pc.SecretKeys[c.Env]), truncate(pc.SecretName), dir, c.Env)
 }
 
 // secretEnv makes env var name read secret's key, keyed by name so that a second run, or an
@@ -74,7 +66,8 @@ func (a *applier) secretEnv(env *yaml.Node, name, secret, key string, optional b
 	e, path := env.Content[i], envPath(name)
 	did := false
 	if removeField(e, "value") {
-		a.warn(path, "had a literal value in the input; it was replaced by the Secret reference (never put an API key in a manifest, and rotate it if it was real)")
+		a.warn(path, "had a literal value in the input: replaced by a reference to the Secret %s, key %s (valueFrom.secretKeyRef), so that the output holds no credential in plain text; create that Secret, and rotate the key if it was real: it was in a manifest",
+			truncate(secret), truncate(key))
 		did = true
 	}
 	valueFrom := mapOrNew(e, "valueFrom", &did)
@@ -107,13 +100,9 @@ func (a *applier) envValue(env *yaml.Node, name, value, from string) bool {
 	return a.ownString(e, "value", envPath(name)+".value", from, value) || did
 }
 
-// credentialName matches variable names that hold a credential by convention.
-var credentialName = regexp.MustCompile(`(?i)(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|ACCESS_KEY)$`)
-
-// otherCredentials reports, without ever repeating a value, the credentials of main that
-// the configured providers do not read: another provider's (the start-up does not serve it,
-// and a missing Secret stops the pod), and any literal value in a variable named like a
-// credential.
+// otherCredentials reports the credentials of main that the configured providers do not
+// read: another provider's (the start-up does not serve it, and a missing Secret stops the
+// pod). A literal value in one is an error found by Check.
 func (a *applier) otherCredentials(main *yaml.Node) {
 	configured := map[string]bool{}
 	var names []string
@@ -127,19 +116,9 @@ func (a *applier) otherCredentials(main *yaml.Node) {
 	}
 	for _, e := range env.Content {
 		name, _ := stringValue(e, "name")
-		literal, _ := stringValue(e, "value")
-		const plainText = "; it also holds a literal value, a credential in plain text in a manifest: rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"
-		other, known := providers.BySecretEnv(name)
-		switch {
-		case known && !configured[other.Name]:
-			msg := fmt.Sprintf("is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
+		if other, known := providers.BySecretEnv(name); known && !configured[other.Name] {
+			a.warn(envPath(name), "is %s's credential, but this service is configured for %s: the start-up does not enable %s, and the pod does not start while its Secret is missing; remove it from the base, or add %s to the providers to serve it",
 				other.DisplayName, strings.Join(names, ", "), other.DisplayName, other.Name)
-			if literal != "" {
-				msg += plainText
-			}
-			a.warn(envPath(name), "%s", msg)
-		case !known && literal != "" && credentialName.MatchString(name):
-			a.warn(envPath(name), "is named like a credential and holds a literal value (%d characters, not repeated here): never put a credential in a manifest; rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)", len(literal))
 		}
 	}
 }

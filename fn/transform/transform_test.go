@@ -3,6 +3,8 @@ package transform
 import (
 	"fmt"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,17 +103,20 @@ func TestKServeFacts(t *testing.T) {
 }
 
 // TestDeployBaseLeavesTheStartupToTheFunction keeps deploy/base provider-neutral and free of
-// what the function owns: the function writes the start-up, the model URI and the kserve.Probes'
-// handlers, and leaves the base's comments alone.
+// what the function owns: the function writes the start-up and the kserve.Probes' handlers,
+// replaces the base's placeholders for the model's name and URI (there so that patches of
+// them apply) without a warning, and leaves the base's comments alone.
 func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 	b, err := os.ReadFile("../../deploy/base/llminferenceservice.yaml")
 	require.NoError(t, err)
+	require.Equal(t, ModelNamePlaceholder, lookup(t, yaml.MustParse(string(b)), "spec.model.name"))
+	require.Equal(t, v1alpha1.DefaultModelURI, lookup(t, yaml.MustParse(string(b)), "spec.model.uri"))
 	node, out := apply(t, string(b), testConfig(t, "openai"))
+	require.NotContains(t, node.MustString(), ModelNamePlaceholder)
 	require.Equal(t, []diag.Problem{{Path: "metadata.namespace", Message: "is not set, so the model does not answer to publishers/<namespace>/models/gpt-4o, the name current MaaS lists; set the namespace (kustomize's namespace field, or kpt fn eval set-namespace)"}}, out.Warnings,
 		"the overlays set the namespace")
 	require.Equal(t, []string{
 		"label provider=openai", "label app.kubernetes.io/instance=llamastack", "spec.model.name=gpt-4o",
-		"spec.model.uri=hf://llamastack-integration/no-weights (placeholder: a remote provider needs no weights)",
 		"spec.storageInitializer.enabled=false (no model download)",
 		"spec.router.gateway.refs=[openshift-ingress/maas-default-gateway]",
 		"image=docker.io/ogxai/distribution-starter:1.3.0",
@@ -378,10 +383,6 @@ func TestOwnedFields(t *testing.T) {
 			[]diag.Problem{{Path: "spec.template.volumes[name=vertexai-credentials].secret.secretName", Message: "was old in the input; replaced by vertexai-vertexai-api-key from apiKeySecret"}}},
 		{"the pod's user", head + "}\nspec:\n  template:\n    securityContext: {runAsUser: 0}", withUser,
 			[]diag.Problem{{Path: "spec.template.securityContext.runAsUser", Message: "was 0 in the input; replaced by 1001 from spec.runAsUser"}}},
-		{"another provider's literal key", main("env: [{name: GEMINI_API_KEY, value: AIzaSyD-canary-0123456789}]"), testConfig(t, "openai"),
-			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=GEMINI_API_KEY]", Message: "is Google Gemini's credential, but this service is configured for OpenAI: the start-up does not enable Google Gemini, and the pod does not start while its Secret is missing; remove it from the base, or add gemini to the providers to serve it; it also holds a literal value, a credential in plain text in a manifest: rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"}}},
-		{"a literal named like a credential", main("env: [{name: HF_TOKEN, value: hf_canary0123456789}]"), testConfig(t, "openai"),
-			[]diag.Problem{{Path: "spec.template.containers[name=main].env[name=HF_TOKEN]", Message: "is named like a credential and holds a literal value (19 characters, not repeated here): never put a credential in a manifest; rotate it if it was real, and reference a Secret instead (valueFrom.secretKeyRef)"}}},
 		{"a credential-like old value is not repeated", head + ", labels: {provider: sk-proj-AbCdEf0123456789canary}}", testConfig(t, "openai"),
 			[]diag.Problem{{Path: "metadata.labels.provider", Message: "was a value that looks like a credential (30 characters, not repeated here) in the input; replaced by openai from spec.provider"}}},
 	} {
@@ -391,12 +392,171 @@ func TestOwnedFields(t *testing.T) {
 			require.NotContains(t, fmt.Sprint(out.Warnings), "canary", "no credential or password is repeated")
 			again, err := Apply(node, tc.cfg)
 			require.NoError(t, err)
-			// A literal the function leaves in place is reported again; a replaced value is not.
-			if strings.Contains(tc.name, "literal") {
-				require.Equal(t, tc.want, again.Warnings)
-			} else {
-				require.Empty(t, again.Warnings, "a second run warns no more")
+			require.Empty(t, again.Warnings, "a second run warns no more")
+		})
+	}
+}
+
+// TestMountConflicts: a volume of the base at a path the function mounts, or under a name it
+// adds, is an error that names both volumes when the server needs what the function mounts
+// there, and is kept with a warning at the data folder. No output has two mounts at one path
+// or a volume with two sources, which the API server or the kubelet would refuse.
+func TestMountConflicts(t *testing.T) {
+	const tlsConflict = "mounts the volume custom-certs, but the function mounts the volume tls-certs here: KServe's serving certificate, which KServe mounts here too and the server reads with tls on. A path holds one volume, so one of them would be lost: mount custom-certs at another path"
+	const head = "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm}\nspec:\n  template:\n"
+	withMount := func(name, path string) string {
+		return head + "    containers: [{name: main, volumeMounts: [{name: " + name + ", mountPath: '" + path + "'}]}]\n"
+	}
+	withVolume := func(volume string) string { return head + "    volumes: [" + volume + "]\n" }
+	vertex := testConfig(t, "vertexai")
+	vertex.Providers[0].Settings = map[string]string{"VERTEX_AI_PROJECT": "p"}
+	plain := testConfig(t, "openai")
+	plain.TLS = false
+	for _, tc := range []struct {
+		name, doc      string
+		cfg            *config.Config
+		errs, warnings []diag.Problem    // Check's findings; Apply's warnings when there are none
+		mounted        map[string]string // the volume at each path in the output
+		keeps          string            // text the output keeps
+	}{
+		{name: "another volume at the TLS path", doc: withMount("custom-certs", "/var/run/kserve/tls"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/kserve/tls]", Message: tlsConflict}}},
+		{name: "the same, written with a trailing slash", doc: withMount("custom-certs", "/var/run/kserve/tls/"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/kserve/tls/]", Message: tlsConflict}}},
+		{name: "the certificate with a trailing slash is one mount", doc: withMount("tls-certs", "/var/run/kserve/tls/"), cfg: testConfig(t, "openai"),
+			mounted: map[string]string{"/var/run/kserve/tls": "tls-certs"}},
+		{name: "another volume at the TLS path without TLS", doc: withMount("custom-certs", "/var/run/kserve/tls"), cfg: plain,
+			mounted: map[string]string{"/var/run/kserve/tls": "custom-certs"}},
+		{name: "another volume at the start-up folder", doc: withMount("scripts", "/etc/llamastack-integration"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/etc/llamastack-integration]",
+				Message: "mounts the volume scripts, but the function mounts the volume llamastack-startup here: its start-up ConfigMap, which main's command runs. A path holds one volume, so one of them would be lost: mount scripts at another path"}}},
+		{name: "a volume named like the start-up's", doc: withVolume("{name: llamastack-startup, emptyDir: {}}"), cfg: testConfig(t, "openai"),
+			errs: []diag.Problem{{Path: "spec.template.volumes[name=llamastack-startup]",
+				Message: "is the base's emptyDir volume, but the function adds its own configMap volume under this name: its start-up ConfigMap, which main's command runs. A volume has one source: rename yours (and its mounts)"}}},
+		{name: "another volume at the credentials folder", doc: withMount("keys", "/var/run/secrets/llamastack/vertexai"), cfg: vertex,
+			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/secrets/llamastack/vertexai]",
+				Message: "mounts the volume keys, but the function mounts the volume vertexai-credentials here: Google Vertex AI's credentials file from the Secret vertexai-vertexai-api-key, which GOOGLE_APPLICATION_CREDENTIALS points to. A path holds one volume, so one of them would be lost: mount keys at another path"}}},
+		{name: "a volume named like the credentials'", doc: withVolume("{name: vertexai-credentials, emptyDir: {}}"), cfg: vertex,
+			errs: []diag.Problem{{Path: "spec.template.volumes[name=vertexai-credentials]",
+				Message: "is the base's emptyDir volume, but the function adds its own secret volume under this name: Google Vertex AI's credentials file from the Secret vertexai-vertexai-api-key, which GOOGLE_APPLICATION_CREDENTIALS points to. A volume has one source: rename yours (and its mounts)"}}},
+		{name: "a claim at the data folder", doc: withMount("state", "/var/lib/llamastack"), cfg: testConfig(t, "openai"),
+			warnings: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/lib/llamastack]",
+				Message: "mounts the volume state, where the function would mount its emptyDir llamastack-data: kept, so Llama Stack writes its state to the volume state (the pod's user must be able to write there)"}},
+			mounted: map[string]string{"/var/lib/llamastack": "state", "/etc/llamastack-integration": "llamastack-startup"}},
+		{name: "a claim named like the data volume", doc: withVolume("{name: llamastack-data, persistentVolumeClaim: {claimName: state}}"), cfg: testConfig(t, "openai"), keeps: "claimName: state",
+			warnings: []diag.Problem{{Path: "spec.template.volumes[name=llamastack-data]",
+				Message: "is the base's persistentVolumeClaim volume: kept, so Llama Stack writes its state to it instead of an emptyDir (with several replicas, give each its own)"}},
+			mounted: map[string]string{"/var/lib/llamastack": "llamastack-data"}},
+		{name: "the data emptyDir's options are kept", doc: withVolume("{name: llamastack-data, emptyDir: {sizeLimit: 1Gi}}"), cfg: testConfig(t, "openai"),
+			mounted: map[string]string{"/var/lib/llamastack": "llamastack-data"}, keeps: "emptyDir: {sizeLimit: 1Gi}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse(tc.doc)
+			require.Equal(t, tc.errs, Check(node, tc.cfg))
+			if tc.errs != nil {
+				return
 			}
+			out, err := Apply(node, tc.cfg)
+			require.NoError(t, err)
+			require.Equal(t, tc.warnings, out.Warnings)
+			main, err := node.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
+			require.NoError(t, err)
+			for p, volume := range tc.mounted {
+				require.Equal(t, volume, lookup(t, main, "volumeMounts.[mountPath="+p+"].name"))
+			}
+			require.Contains(t, node.MustString(), tc.keeps)
+			requireValidVolumes(t, node)
+			again, _ := apply(t, node.MustString(), tc.cfg)
+			require.Equal(t, node.MustString(), again.MustString(), "a second run changes nothing")
+		})
+	}
+}
+
+// requireValidVolumes checks what the API server and the kubelet require of main's mounts and
+// the pod's volumes: one mount per path, one source per volume, and a volume for each mount
+// (except tls-certs, which KServe adds).
+func requireValidVolumes(t *testing.T, node *yaml.RNode) {
+	t.Helper()
+	volumes := map[string]bool{kserve.TLSVolume: true}
+	if list, _ := node.Pipe(yaml.Lookup("spec", "template", "volumes")); list != nil {
+		for _, v := range list.YNode().Content {
+			require.Len(t, v.Content, 4, "a volume has a name and one source: %s", yaml.NewRNode(v).MustString())
+			name, _ := stringValue(v, "name")
+			volumes[name] = true
+		}
+	}
+	main, err := node.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]", "volumeMounts"))
+	require.NoError(t, err)
+	paths := map[string]bool{}
+	for _, m := range main.YNode().Content {
+		p, _ := stringValue(m, "mountPath")
+		require.False(t, paths[path.Clean(p)], "%s is mounted twice", p)
+		paths[path.Clean(p)] = true
+		name, _ := stringValue(m, "name")
+		require.True(t, volumes[name] || name == "state" || name == "custom-certs", "the volume %s of a mount is defined", name)
+	}
+}
+
+// TestLiteralCredentials: no credential written as a literal value survives in the output.
+// The configured providers' variables in main are replaced by their Secret references, with a
+// warning; any other provider's variable, or a variable named like a credential, in any
+// container, is an error that says "literal value" and the fix, and never shows the value.
+func TestLiteralCredentials(t *testing.T) {
+	const canary = "sk-ant-canary0123456789abcdef"
+	doc := func(container, env string) string {
+		return "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm}\nspec:\n  " +
+			container + ": [{name: main, env: [" + env + "]}]}\n"
+	}
+	bedrock := testConfig(t, "bedrock")
+	bedrock.Providers[0].Provider = bedrock.Providers[0].Provider.ForLine("ogx")
+	for _, tc := range []struct {
+		name, doc string
+		cfg       *config.Config
+		// errPath is the error's field path, "" for none.
+		errPath string
+	}{
+		{"the configured provider's key is replaced", doc("template: {containers", "{name: ANTHROPIC_API_KEY, value: "+canary+"}"), testConfig(t, "anthropic"), ""},
+		{"another provider's key", doc("template: {containers", "{name: ANTHROPIC_API_KEY, value: "+canary+"}"), testConfig(t, "openai"),
+			"spec.template.containers[name=main].env[name=ANTHROPIC_API_KEY]"},
+		{"a token", doc("template: {containers", "{name: HF_TOKEN, value: "+canary+"}"), testConfig(t, "openai"), "spec.template.containers[name=main].env[name=HF_TOKEN]"},
+		{"a password", doc("template: {containers", "{name: DB_PASSWORD, value: "+canary+"}"), testConfig(t, "openai"), "spec.template.containers[name=main].env[name=DB_PASSWORD]"},
+		{"a secret", doc("template: {containers", "{name: client_secret, value: "+canary+"}"), testConfig(t, "openai"), "spec.template.containers[name=main].env[name=client_secret]"},
+		{"an access key", doc("template: {containers", "{name: MINIO_ACCESS_KEY, value: "+canary+"}"), testConfig(t, "openai"), "spec.template.containers[name=main].env[name=MINIO_ACCESS_KEY]"},
+		{"an API key without underscore", doc("template: {containers", "{name: SERVICE_APIKEY, value: "+canary+"}"), testConfig(t, "openai"), "spec.template.containers[name=main].env[name=SERVICE_APIKEY]"},
+		{"the configured provider's key its line does not read", doc("template: {containers", "{name: AWS_ACCESS_KEY_ID, value: "+canary+"}"), bedrock,
+			"spec.template.containers[name=main].env[name=AWS_ACCESS_KEY_ID]"},
+		{"the configured provider's key in a sidecar", doc("template: {containers", "{name: OPENAI_API_KEY, value: x}]}, {name: proxy, env: [{name: OPENAI_API_KEY, value: "+canary+"}"), testConfig(t, "openai"),
+			"spec.template.containers[name=proxy].env[name=OPENAI_API_KEY]"},
+		{"an init container", doc("template: {initContainers", "{name: GH_TOKEN, value: "+canary+"}"), testConfig(t, "openai"), "spec.template.initContainers[name=main].env[name=GH_TOKEN]"},
+		{"a worker", doc("worker: {containers", "{name: HF_TOKEN, value: "+canary+"}"), testConfig(t, "openai"), "spec.worker.containers[name=main].env[name=HF_TOKEN]"},
+		{"a container without a name", doc("template: {containers", "{name: LOG_LEVEL, value: x}]}, {env: [{name: HF_TOKEN, value: "+canary+"}"), testConfig(t, "openai"),
+			"spec.template.containers[1].env[name=HF_TOKEN]"},
+		{"a literal through an alias", "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm, annotations: {note: &key " + canary + "}}\nspec:\n  template: {containers: [{name: main, env: [{name: HF_TOKEN, value: *key}]}]}\n", testConfig(t, "openai"),
+			"spec.template.containers[name=main].env[name=HF_TOKEN]"},
+		{"an env list through an alias", "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: ls, namespace: llm}\nx-shared: &env [{name: HF_TOKEN, value: " + canary + "}]\nspec:\n  template: {containers: [{name: main, env: *env}]}\n", testConfig(t, "openai"),
+			"spec.template.containers[name=main].env[name=HF_TOKEN]"},
+		{"a reference to another variable", doc("template: {containers", "{name: HF_TOKEN, value: $(SHARED_TOKEN)}"), testConfig(t, "openai"), ""},
+		{"an empty value", doc("template: {containers", "{name: HF_TOKEN, value: ''}"), testConfig(t, "openai"), ""},
+		{"a Secret reference", doc("template: {containers", "{name: HF_TOKEN, valueFrom: {secretKeyRef: {name: hf, key: token}}}"), testConfig(t, "openai"), ""},
+		{"no credential's name", doc("template: {containers", "{name: MAX_TOKENS, value: '4096'}, {name: LOG_LEVEL, value: debug}"), testConfig(t, "openai"), ""},
+		{"a credentials file's path", doc("template: {containers", "{name: GOOGLE_APPLICATION_CREDENTIALS, value: /var/run/key.json}"), testConfig(t, "openai"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := yaml.MustParse(tc.doc)
+			errs := Check(node, tc.cfg)
+			if tc.errPath != "" {
+				literal := slices.DeleteFunc(errs, func(p diag.Problem) bool { return !strings.Contains(p.Message, "holds a literal value") })
+				require.Len(t, literal, 1, "%v", errs)
+				require.Equal(t, tc.errPath, literal[0].Path)
+				require.Contains(t, literal[0].Message, "valueFrom.secretKeyRef")
+				require.NotContains(t, literal[0].Message, "canary")
+				return
+			}
+			require.Empty(t, errs)
+			out, err := Apply(node, tc.cfg)
+			require.NoError(t, err)
+			require.NotContains(t, node.MustString(), canary, "no literal credential in the output")
+			require.NotContains(t, fmt.Sprint(out.Warnings), "canary")
 		})
 	}
 }

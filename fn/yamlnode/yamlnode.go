@@ -52,21 +52,44 @@ func Describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", Truncate(n.Value))
 }
 
-// Truncate shortens s for a message.
+// What a message shows of what the user wrote: at most maxValue characters of a value, and
+// at most maxName of a name or field path (more than any valid Kubernetes name, 253, or any
+// path the function writes, so only hostile input is cut). A message stays one readable line
+// whatever the input: a 200,000-character model name must not put 200 KB on stderr.
+const (
+	maxValue = 64
+	maxName  = 256
+)
+
+// Truncate shortens a value the user wrote for a message: at most 64 characters, cut between
+// two characters, and "..." says it was cut. Every message that repeats a value goes through
+// Truncate, or through Printable for a name or a path.
 func Truncate(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "..."
+	return cut(s, maxValue)
+}
+
+// cut keeps the first max characters of s and adds "..." when it drops any.
+func cut(s string, max int) string {
+	if len(s) <= max { // bytes: no more characters than that either
+		return s
+	}
+	i := 0
+	for at := range s {
+		if i == max {
+			return s[:at] + "..."
+		}
+		i++
 	}
 	return s
 }
 
-// Printable quotes s, Go-style, when it holds a character a terminal would not show as
-// itself (control, bidi and zero-width characters), so that a message cannot hide or reorder
-// what it names.
+// Printable shows a name or a field path in a message: at most 256 characters (a value, 64),
+// and quoted Go-style when it holds a character a terminal would not show as itself (control,
+// bidi and zero-width characters), so that a message cannot hide or reorder what it names.
+// Quoting writes up to ten characters for one, so a quoted string is cut at 64 first.
 func Printable(s string) string {
 	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
-		return s
+		return cut(s, maxName)
 	}
-	return strconv.Quote(s)
+	return strconv.Quote(cut(s, maxValue))
 }
