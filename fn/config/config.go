@@ -52,6 +52,8 @@ type Config struct {
 	LineFromImage bool
 	// RunAsUser, when set, is the pod's UID, GID and fsGroup.
 	RunAsUser *int64
+	// Postgres is where the server keeps its state; nil means SQLite on the data volume.
+	Postgres *Postgres
 	// Quiet leaves the summary lines out of stderr.
 	Quiet bool
 
@@ -199,7 +201,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag
 		ModelURI:         spec.ModelURI,
 		Quiet:            spec.Quiet,
 	}}
-	for _, step := range []func(){r.line, r.user, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy} {
+	for _, step := range []func(){r.line, r.user, r.storage, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy} {
 		step()
 	}
 	if len(r.errs) > 0 {
@@ -268,7 +270,7 @@ func (r *resolver) providers() {
 }
 
 func (r *resolver) provider(ps v1alpha1.ProviderSpec, path string) {
-	pc, errs, warnings := resolveProvider(ps, path, r.cfg.Line.Name)
+	pc, errs, warnings := resolveProvider(ps, path, r.cfg.Line)
 	r.add(errs, warnings)
 	r.cfg.Providers = append(r.cfg.Providers, pc)
 }
@@ -444,7 +446,7 @@ func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs
 
 // resolveProvider applies one provider's defaults and checks its fields; path is where the
 // provider's fields live ("spec", "data" or "spec.providers[i]").
-func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfig, []diag.Problem, []diag.Problem) {
+func resolveProvider(ps v1alpha1.ProviderSpec, path string, line llamastack.Line) (ProviderConfig, []diag.Problem, []diag.Problem) {
 	var errs, warnings []diag.Problem
 	p := func(field string) string { return path + "." + field }
 	provider, ok := providers.Lookup(ps.Provider)
@@ -458,11 +460,10 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		}
 		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
 	}
-	if !provider.OnLine(line) {
-		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
-			provider.Name, strings.Join(provider.Lines, ", "), line, strings.Join(provider.Lines, ", "))}}, nil
+	if problem := providerOnLine(provider, line); problem != "" {
+		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: problem}}, nil
 	}
-	provider = provider.ForLine(line)
+	provider = provider.ForLine(line.Family)
 	pc := ProviderConfig{Provider: provider, Model: cmp.Or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
 
 	switch {
@@ -479,8 +480,21 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 
 	errs = append(errs, resolveSecret(ps, provider, &pc, p)...)
 
-	e, w := resolveSettings(ps.Settings, provider, &pc, p, line)
+	e, w := resolveSettings(ps.Settings, provider, &pc, p, line.Name)
 	return pc, append(errs, e...), append(warnings, w...)
+}
+
+// providerOnLine says why the line's image cannot serve the provider, or "".
+func providerOnLine(provider providers.Provider, line llamastack.Line) string {
+	if !provider.OnLine(line.Family) {
+		return fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
+			provider.Name, strings.Join(provider.Lines, ", "), line.Name, strings.Join(provider.Lines, ", "))
+	}
+	if line.Providers != nil && !slices.Contains(line.Providers, provider.Name) {
+		return fmt.Sprintf("the %s line (%s) does not ship %s: its image's configuration has only %s; use a starter image (spec.image) for %s",
+			line.Name, line.Versions, provider.Name, strings.Join(line.Providers, ", "), provider.Name)
+	}
+	return ""
 }
 
 // resolveSettings checks a provider's plain settings into pc.Settings: each known, not a

@@ -38,6 +38,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 		return errs
 	}
 	errs := append(checkRefs(spec), checkTiers(isvc, cfg)...)
+	errs = append(errs, checkReplicas(spec, cfg)...)
 	containers := field(field(spec, "template"), "containers")
 	if isNull(containers) {
 		return errs

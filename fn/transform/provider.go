@@ -3,7 +3,6 @@ package transform
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -19,9 +18,8 @@ const CredentialsDir = "/var/run/secrets/llamastack"
 func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) {
 	env := listAt(main, "env")
 	for _, s := range pc.Provider.Secrets {
-		key := pc.SecretKeys[s.Env]
-		optional := map[bool]string{true: " (optional)"}[s.Optional]
-		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, pc.SecretName, key, optional)
+		src := secretSource{pc.Provider.Name + "-credentials", CredentialsDir + "/" + pc.Provider.Name, pc.SecretName, "apiKeySecret"}
+		a.secret(template, main, s.Env, src, pc.SecretKeys[s.Env], s.Optional)
 	}
 	if pc.Provider.Credentials != nil {
 		a.credentialsFile(template, main, pc)
@@ -37,21 +35,8 @@ func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) 
 // file (for example Vertex AI's service account key).
 func (a *applier) credentialsFile(template, main *yaml.Node, pc config.ProviderConfig) {
 	c := pc.Provider.Credentials
-	volume := pc.Provider.Name + "-credentials"
 	dir := CredentialsDir + "/" + pc.Provider.Name
-	volumes := listAt(template, "volumes")
-	did := false
-	if i := itemByName(volumes, volume); i < 0 {
-		volumes.Content = append(volumes.Content, newMap("name", volume, "secret", newMap("secretName", pc.SecretName)))
-		did = true
-	} else if secret, err := mapAt(volumes.Content[i], "secret", "volumes"); err == nil {
-		did = a.ownString(secret, "secretName", "spec.template.volumes[name="+volume+"].secret.secretName", "apiKeySecret", pc.SecretName)
-	}
-	mounts := listAt(main, "volumeMounts")
-	if !slices.ContainsFunc(mounts.Content, func(m *yaml.Node) bool { v, _ := stringValue(m, "mountPath"); return v == dir }) {
-		mounts.Content = append(mounts.Content, newMap("name", volume, "mountPath", dir, "readOnly", true))
-		did = true
-	}
+	did := a.secretVolume(template, main, pc.Provider.Name+"-credentials", dir, pc.SecretName, "apiKeySecret")
 	path := dir + "/" + pc.SecretKeys[c.Env]
 	did = a.envValue(listAt(main, "env"), c.Env, path, "apiKeySecret") || did
 	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", pc.SecretKeys[c.Env], pc.SecretName, dir, c.Env)
