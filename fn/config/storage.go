@@ -35,7 +35,7 @@ func (r *resolver) storage() {
 	}
 	path := r.p("storage.postgres")
 	pg, errs := resolvePostgres(*r.spec.Storage.Postgres, path)
-	if line := r.cfg.Line; line.Name != "" && !line.Postgres {
+	if line := r.cfg.Line; line.Name != "" && !line.Postgres && !r.lineOpen() {
 		errs = append(errs, diag.New(path, "the %s line (%s) does not carry PostgreSQL's drivers in its image, so its state can only be SQLite on the data volume; use an image of the %s line, or remove storage.postgres",
 			line.Name, line.Versions, strings.Join(llamastack.PostgresLines(), " or ")))
 	}

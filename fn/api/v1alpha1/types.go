@@ -213,7 +213,7 @@ type PostgresStorage struct {
 	User string `json:"user" yaml:"user"`
 	// PasswordSecret is the Secret key that holds the user's password: name is required,
 	// key defaults to password. The function only references it.
-	PasswordSecret SecretKeyRef `json:"passwordSecret" yaml:"passwordSecret"`
+	PasswordSecret SecretKey `json:"passwordSecret" yaml:"passwordSecret"`
 	// SSLMode is libpq's sslmode, which both of the servers' drivers (asyncpg, psycopg2)
 	// read from PGSSLMODE: disable, allow, prefer, require, verify-ca or verify-full.
 	// Leave it unset for the drivers' default, prefer.
@@ -224,7 +224,21 @@ type PostgresStorage struct {
 	// verify-full check the server against; it is mounted read-only and named by
 	// PGSSLROOTCERT. The key defaults to ca.crt.
 	// +optional
-	CASecret *SecretKeyRef `json:"caSecret,omitempty" yaml:"caSecret,omitempty"`
+	CASecret *SecretKey `json:"caSecret,omitempty" yaml:"caSecret,omitempty"`
+}
+
+// SecretKey names a key of a Secret in the LLMInferenceService's namespace, for a field
+// with a default key of its own.
+type SecretKey struct {
+	// Name of the Secret. Must be a DNS subdomain name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
+	Name string `json:"name" yaml:"name"`
+	// Key in the Secret's data; the field that names the Secret says its default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[-._a-zA-Z0-9]+$
+	Key string `json:"key,omitempty" yaml:"key,omitempty"`
 }
 
 // ProviderSpec is one provider of the several-provider form.
