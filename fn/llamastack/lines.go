@@ -48,6 +48,8 @@ type Line struct {
 	Postgres bool
 	// Providers, when set, are the only providers the image's configuration ships.
 	Providers []string
+	// Limits is what a user must know of the line, for the README's table.
+	Limits string
 }
 
 var lines = []Line{
@@ -59,6 +61,7 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/run.yaml", "distributions/starter/config.yaml", "templates/starter/run.yaml"},
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
+		Limits: "other model names through the start-up's lookup",
 	},
 	{
 		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
@@ -69,6 +72,7 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
+		Limits: "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
 	},
 	{
 		// opendatahub-io/llama-stack-distribution 4911d0d0ed29 (Llama Stack v0.7.1+rhaiv.1):
@@ -79,6 +83,7 @@ var lines = []Line{
 		Command:     []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true,
 		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
+		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
 	},
 	{
 		// opendatahub-io/ogx v1.3.0: src/ogx/distributions/starter/config.yaml,
@@ -88,6 +93,7 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"ogx", "run"},
 		PortEnv:        "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered",
+		Limits:         "the only line with `meta`",
 	},
 	{
 		// red-hat-data-services/ogx-distribution 60dacaa36067 (OGX v1.2.2+rhaiv.0):
@@ -105,6 +111,7 @@ var lines = []Line{
 		Command: []string{"ogx", "run"},
 		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true,
 		Providers: []string{"anthropic", "azure", "bedrock", "gemini", "openai", "vertexai", "vllm"},
+		Limits:    "credentials as files (`<VAR>_FILE`), through the image's entrypoint",
 	},
 }
 
@@ -116,20 +123,26 @@ type Image struct {
 	// images whose tag tells no version (a digest, or no tag).
 	Tags *regexp.Regexp
 	Line string
+	// Note says which tags or releases the row is, for people.
+	Note string
 }
 
 var images = []Image{
 	// Built by llamastack/llama-stack-ops actions/publish-dockers, which adds USER 1001.
-	{Repository: "docker.io/llamastack/distribution-starter", Tags: regexp.MustCompile(`^v?0\.3\.`), Line: "llama-stack"},
+	{Repository: "docker.io/llamastack/distribution-starter", Tags: regexp.MustCompile(`^v?0\.3\.`), Line: "llama-stack", Note: "0.3.x"},
 	// llamastack/llama-stack v0.7.1 .github/workflows/pypi.yml builds containers/Containerfile
 	// (no USER: root; any other UID needs gid 0).
-	{Repository: "docker.io/llamastack/distribution-starter", Tags: regexp.MustCompile(`^v?0\.[4-7]\.`), Line: "llama-stack-0.7"},
+	{Repository: "docker.io/llamastack/distribution-starter", Tags: regexp.MustCompile(`^v?0\.[4-7]\.`), Line: "llama-stack-0.7", Note: "0.4.x to 0.7.x"},
 	// opendatahub-io/llama-stack-distribution: distribution/Containerfile (USER 1001, gid 0).
 	{Repository: "quay.io/opendatahub/llama-stack", Line: "odh-llama-stack"},
+	// RHOAI 3.4's build of it (.tekton of red-hat-data-services/llama-stack-distribution).
+	{Repository: "quay.io/rhoai/odh-llama-stack-core-rhel9", Line: "odh-llama-stack", Note: "RHOAI 3.4"},
 	// Built by ogx-ai/ogx .github/workflows/pypi.yml from containers/Containerfile: USER 1001.
 	{Repository: "docker.io/ogxai/distribution-starter", Line: "ogx"},
 	// red-hat-data-services/ogx-distribution: Containerfile (UBI, USER 1001, gid 0).
 	{Repository: "quay.io/opendatahub/odh-ogx-core", Line: "odh-ogx"},
+	// RHOAI 3.5 and 3.6's build of it (.tekton of red-hat-data-services/ogx-distribution).
+	{Repository: "quay.io/rhoai/odh-ogx-core-rhel9", Line: "odh-ogx", Note: "RHOAI 3.5, 3.6"},
 }
 
 // HealthPath is the server's health endpoint on both lines (Llama Stack 0.3.0 and OGX serve
