@@ -50,8 +50,13 @@ type Config struct {
 	// LineFromImage says it was read from spec.image or the default, not set by imageLine.
 	Line          llamastack.Line
 	LineFromImage bool
+	// lineChecked says the line-specific checks (providers the image ships, PostgreSQL) ran:
+	// not while the line may still come from a service's own image (WithLine).
+	lineChecked bool
 	// RunAsUser, when set, is the pod's UID, GID and fsGroup.
 	RunAsUser *int64
+	// Postgres is where the server keeps its state; nil means SQLite on the data volume.
+	Postgres *Postgres
 	// Quiet leaves the summary lines out of stderr.
 	Quiet bool
 
@@ -199,13 +204,13 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag
 		ModelURI:         spec.ModelURI,
 		Quiet:            spec.Quiet,
 	}}
-	for _, step := range []func(){r.line, r.user, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy} {
+	for _, step := range []func(){r.line, r.user, r.storage, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy} {
 		step()
 	}
 	if len(r.errs) > 0 {
 		return nil, r.errs, r.warnings
 	}
-	r.cfg.spec, r.cfg.prefix = spec, prefix
+	r.cfg.spec, r.cfg.prefix, r.cfg.lineChecked = spec, prefix, !r.lineOpen()
 	return r.cfg, nil, r.warnings
 }
 
@@ -219,6 +224,10 @@ type resolver struct {
 
 // p is the path of a spec field in messages: spec.<field>, or data.<field> for a ConfigMap.
 func (r *resolver) p(field string) string { return r.prefix + "." + field }
+
+// lineOpen says the line is not the spec's own (neither image nor imageLine is set), so each
+// service's image decides it and the line's own checks wait for WithLine.
+func (r *resolver) lineOpen() bool { return r.spec.Image == "" && r.spec.ImageLine == "" }
 
 func (r *resolver) add(errs, warnings []diag.Problem) {
 	r.errs, r.warnings = append(r.errs, errs...), append(r.warnings, warnings...)
@@ -268,7 +277,7 @@ func (r *resolver) providers() {
 }
 
 func (r *resolver) provider(ps v1alpha1.ProviderSpec, path string) {
-	pc, errs, warnings := resolveProvider(ps, path, r.cfg.Line.Name)
+	pc, errs, warnings := resolveProvider(ps, path, r.cfg.Line, r.lineOpen())
 	r.add(errs, warnings)
 	r.cfg.Providers = append(r.cfg.Providers, pc)
 }
@@ -324,10 +333,11 @@ func (r *resolver) networkPolicy() {
 }
 
 // WithLine is the config for a service whose own image (the base's, spec.image being unset)
-// belongs to line: cfg itself when that is its line, else the spec resolved again for line,
-// since the providers' variables differ between lines.
+// belongs to line: cfg itself when that is its line and its checks ran, else the spec
+// resolved again for line, since the providers' variables differ between lines and each
+// line ships its own providers.
 func (c *Config) WithLine(line string) (*Config, []diag.Problem, []diag.Problem) {
-	if c.Line.Name == line || !c.LineFromImage {
+	if (c.Line.Name == line && c.lineChecked) || !c.LineFromImage {
 		return c, nil, nil
 	}
 	spec := c.spec
@@ -444,7 +454,7 @@ func resolveKServe(spec v1alpha1.Spec, cfg *Config, p func(string) string) (errs
 
 // resolveProvider applies one provider's defaults and checks its fields; path is where the
 // provider's fields live ("spec", "data" or "spec.providers[i]").
-func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfig, []diag.Problem, []diag.Problem) {
+func resolveProvider(ps v1alpha1.ProviderSpec, path string, line llamastack.Line, lineOpen bool) (ProviderConfig, []diag.Problem, []diag.Problem) {
 	var errs, warnings []diag.Problem
 	p := func(field string) string { return path + "." + field }
 	provider, ok := providers.Lookup(ps.Provider)
@@ -458,11 +468,10 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 		}
 		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: msg + "; valid providers: " + strings.Join(providers.Names(), ", ")}}, nil
 	}
-	if !provider.OnLine(line) {
-		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
-			provider.Name, strings.Join(provider.Lines, ", "), line, strings.Join(provider.Lines, ", "))}}, nil
+	if problem := providerOnLine(provider, line, lineOpen); problem != "" {
+		return ProviderConfig{}, []diag.Problem{{Path: p("provider"), Message: problem}}, nil
 	}
-	provider = provider.ForLine(line)
+	provider = provider.ForLine(line.Family)
 	pc := ProviderConfig{Provider: provider, Model: cmp.Or(ps.Model, provider.DefaultModel), Settings: map[string]string{}}
 
 	switch {
@@ -479,8 +488,22 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path, line string) (ProviderConfi
 
 	errs = append(errs, resolveSecret(ps, provider, &pc, p)...)
 
-	e, w := resolveSettings(ps.Settings, provider, &pc, p, line)
+	e, w := resolveSettings(ps.Settings, provider, &pc, p, line.Name)
 	return pc, append(errs, e...), append(warnings, w...)
+}
+
+// providerOnLine says why the line's image cannot serve the provider, or "". A provider of
+// the starters' family that a distribution image lacks is told per service (lineOpen).
+func providerOnLine(provider providers.Provider, line llamastack.Line, lineOpen bool) string {
+	if !provider.OnLine(line.Family) {
+		return fmt.Sprintf("%s is a provider of the %s line only, and the image is of the %s line; use an image of the %s line (spec.image)",
+			provider.Name, strings.Join(provider.Lines, ", "), line.Name, strings.Join(provider.Lines, ", "))
+	}
+	if !lineOpen && line.Providers != nil && !slices.Contains(line.Providers, provider.Name) {
+		return fmt.Sprintf("the %s line (%s) does not ship %s: its image's configuration has only %s; use a starter image (spec.image) for %s",
+			line.Name, line.Versions, provider.Name, strings.Join(line.Providers, ", "), provider.Name)
+	}
+	return ""
 }
 
 // resolveSettings checks a provider's plain settings into pc.Settings: each known, not a

@@ -201,7 +201,18 @@ func TestProblems(t *testing.T) {
 		{"plain HTTP where KServe routes HTTPS", "provider: openai\n  kserveVersion: v0.17\n  tls: false", []diag.Problem{{Path: "spec.tls", Message: "is false, but KServe v0.17 always routes HTTPS to the workload (its Service's appProtocol is https); remove tls"}}},
 		{"no download switch on v0.16", "provider: openai\n  kserveVersion: v0.16\n  skipModelDownload: true", []diag.Problem{{Path: "spec.skipModelDownload", Message: "KServe v0.16 has no spec.storageInitializer, so its API server would reject the output; remove skipModelDownload (the function points the model URI at an empty PVC instead)"}}},
 		{"provider of the other line", "provider: meta\n  model: m\n  imageLine: llama-stack", []diag.Problem{{Path: "spec.provider", Message: "meta is a provider of the ogx line only, and the image is of the llama-stack line; use an image of the ogx line (spec.image)"}}},
-		{"unknown line", "provider: openai\n  imageLine: llama", []diag.Problem{{Path: "spec.imageLine", Message: `"llama" is not a server line; use one of llama-stack, ogx`}}},
+		{"unknown line", "provider: openai\n  imageLine: llama", []diag.Problem{{Path: "spec.imageLine", Message: `"llama" is not a server line; use one of llama-stack, llama-stack-0.7, odh-llama-stack, ogx, odh-ogx`}}},
+		{"provider the distribution does not ship", "provider: anthropic\n  imageLine: odh-llama-stack", []diag.Problem{{Path: "spec.provider", Message: "the odh-llama-stack line (Open Data Hub Llama Stack 0.7 distribution) does not ship anthropic: its image's configuration has only azure, bedrock, openai, vertexai, vllm; use a starter image (spec.image) for anthropic"}}},
+		{"postgres on a starter", "provider: openai\n  image: docker.io/ogxai/distribution-starter:1.3.0\n  storage: {postgres: {host: pg, database: ls, user: ls, passwordSecret: {name: pg}}}", []diag.Problem{{Path: "spec.storage.postgres", Message: "the ogx line (OGX 1.x starter) does not carry PostgreSQL's drivers in its image, so its state can only be SQLite on the data volume; use an image of the odh-llama-stack or odh-ogx line, or remove storage.postgres"}}},
+		{"postgres fields", "provider: openai\n  imageLine: odh-ogx\n  storage: {postgres: {host: 'pg:5432', port: 70000, database: '1db', passwordSecret: {name: PG, key: 'a b'}, sslMode: verify-full}}", []diag.Problem{
+			{Path: "spec.storage.postgres.host", Message: `"pg:5432" is not a host name or IP address; give the host alone, without scheme, port or path (the port goes in port)`},
+			{Path: "spec.storage.postgres.port", Message: "is 70000; give a TCP port from 1 to 65535 (PostgreSQL's is 5432)"},
+			{Path: "spec.storage.postgres.database", Message: `"1db" is not a database name the server can use; use letters, digits, '_', '$' and '-' (at most 63), starting with a letter or '_'`},
+			{Path: "spec.storage.postgres.user", Message: "is required; give the role's name"},
+			{Path: "spec.storage.postgres.passwordSecret.name", Message: `"PG" is not a valid Secret name; use a DNS subdomain: lower-case letters, digits and '-' and '.', starting and ending with a letter or digit`},
+			{Path: "spec.storage.postgres.passwordSecret.key", Message: `"a b" is not a valid Secret key; use letters, digits, '-', '_' and '.' only (at most 253)`},
+			{Path: "spec.storage.postgres.caSecret", Message: "is required with sslMode verify-full: the server's certificate is checked against this CA; name the Secret that holds it (key ca.crt)"}}},
+		{"postgres sslmode", "provider: openai\n  imageLine: odh-ogx\n  storage: {postgres: {host: pg, database: ls, user: ls, passwordSecret: {name: pg}, sslMode: on}}", []diag.Problem{{Path: "spec.storage.postgres.sslMode", Message: `"on" is not an sslmode; use disable, allow, prefer, require, verify-ca or verify-full`}}},
 		{"root user", "provider: openai\n  runAsUser: 0", []diag.Problem{{Path: "spec.runAsUser", Message: "is 0; give a non-root UID from 1 to 2147483647, for example 1001"}}},
 		{"setting of the other line", "provider: bedrock\n  image: docker.io/llamastack/distribution-starter:0.3.5\n  settings: {AWS_ROLE_ARN: arn}", []diag.Problem{{Path: "spec.settings.AWS_ROLE_ARN", Message: "is not a setting of bedrock; valid settings: AWS_DEFAULT_REGION"}}},
 		{"a key pasted as the Secret's name", "provider: openai\n  apiKeySecret: {name: sk-proj-AbCdEf0123456789canary}", []diag.Problem{{Path: "spec.apiKeySecret.name", Message: "is not a valid Secret name, and it looks like a credential (30 characters, not repeated here); put the key in the Secret and give the Secret's name here. Rotate the key if this file was shared", Redact: true}}},
@@ -238,8 +249,11 @@ func TestLines(t *testing.T) {
 	require.Equal(t, []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_BEARER_TOKEN_BEDROCK"}, legacy.Providers[0].Provider.SecretEnvNames())
 	_, errs, _ = load(t, header+"spec:\n  provider: ollama\n  settings: {OLLAMA_URL: 'http://[fd00::1]:11434/v1'}\n")
 	require.Empty(t, errs, "an IPv6 literal is a host")
-	same, _, _ := cfg.WithLine("ogx")
-	require.Same(t, cfg, same)
+	// A config whose line a service's image decides is checked for that line once.
+	checked, _, _ := cfg.WithLine("ogx")
+	require.NotSame(t, cfg, checked)
+	same, _, _ := checked.WithLine("ogx")
+	require.Same(t, checked, same)
 
 	// OGX's OpenAI-compatible base URLs include /v1 (starter config.yaml OLLAMA_URL, NVIDIA_BASE_URL).
 	_, _, warnings := load(t, header+"spec:\n  provider: ollama\n  settings: {OLLAMA_URL: 'http://ollama:11434'}\n")

@@ -7,22 +7,34 @@ package llamastack
 import (
 	_ "embed"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
 
-// Line is one release line of the server.
+// Line is one release line of the server: a starter distribution, whose configuration is
+// in the server's Python package, or a distribution image with a configuration of its own.
 type Line struct {
-	// Name is how spec.imageLine names it.
-	Name string
+	// Name is how spec.imageLine names it; Family is the upstream project's line the
+	// provider registry's per-line entries name (llama-stack or ogx).
+	Name, Family string
+	// Versions and Images say what the line is, for people.
+	Versions string
 	// Package is the Python package; StarterConfigs are the starter distribution's config
-	// files in it, in the order the start-up tries them.
+	// files in it, in the order the start-up tries them. ImageConfig, when set, is the
+	// distribution image's own configuration, which the start-up uses instead.
 	Package        string
 	StarterConfigs []string
+	ImageConfig    string
 	// Command runs the server on a config file; Entrypoint is the same command as a Python
 	// function, for lines that run the server in the start-up's own process.
 	Command    []string
 	Entrypoint string
+	// ImageEntrypoint is the image's own entrypoint, through which the start-up runs the
+	// server where it does more than start it: SecretFiles lists the variables it reads
+	// from the file that <VAR>_FILE names.
+	ImageEntrypoint string
+	SecretFiles     []string
 	// PortEnv sets the port (v0.3.x ignores server.port); ConfigDirEnv moves the server's
 	// own directory (registry, distributions) from ~ to the data volume.
 	PortEnv, ConfigDirEnv string
@@ -32,6 +44,12 @@ type Line struct {
 	// line registers them from the config) or "lookup" (the start-up resolves them in the
 	// routing table, the line having no way to register them).
 	Aliases string
+	// Postgres says the image carries PostgreSQL's drivers, so spec.storage.postgres works.
+	Postgres bool
+	// Providers, when set, are the only providers the image's configuration ships.
+	Providers []string
+	// Limits is what a user must know of the line, for the README's table.
+	Limits string
 }
 
 var lines = []Line{
@@ -39,33 +57,92 @@ var lines = []Line{
 		// llamastack/llama-stack v0.3.0 to v0.3.5: llama_stack/distributions/starter/run.yaml
 		// (renamed config.yaml in v0.4.0), llama_stack/cli/stack/run.py (LLAMA_STACK_PORT,
 		// uvicorn in process), llama_stack/core/utils/config_dirs.py.
-		Name: "llama-stack", Package: "llama_stack",
+		Name: "llama-stack", Family: "llama-stack", Versions: "Llama Stack 0.3.x starter", Package: "llama_stack",
 		StarterConfigs: []string{"distributions/starter/run.yaml", "distributions/starter/config.yaml", "templates/starter/run.yaml"},
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
+		Limits: "other model names through the start-up's lookup",
+	},
+	{
+		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
+		// cli/stack/run.py (--port defaults to LLAMA_STACK_PORT; server.port is never used;
+		// uvicorn in process), core/routing_tables/models.py (every model registers as
+		// <provider_id>/<provider_model_id>: no alias can be configured).
+		Name: "llama-stack-0.7", Family: "llama-stack", Versions: "Llama Stack 0.4 to 0.7 starter", Package: "llama_stack",
+		StarterConfigs: []string{"distributions/starter/config.yaml"},
+		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
+		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
+		Limits: "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
+	},
+	{
+		// opendatahub-io/llama-stack-distribution 4911d0d0ed29 (Llama Stack v0.7.1+rhaiv.1):
+		// distribution/config.yaml (kv_postgres and sql_postgres from POSTGRES_*, the files
+		// store fixed under ~/.llama), distribution/entrypoint.sh (no <VAR>_FILE), Containerfile.
+		Name: "odh-llama-stack", Family: "llama-stack", Versions: "Open Data Hub Llama Stack 0.7 distribution", Package: "llama_stack",
+		ImageConfig: "/opt/app-root/config.yaml",
+		Command:     []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
+		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true,
+		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
+		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
 	},
 	{
 		// opendatahub-io/ogx v1.3.0: src/ogx/distributions/starter/config.yaml,
 		// src/ogx/cli/stack/run.py (ogx run; OGX_PORT; --insecure without TLS files),
 		// src/ogx/core/utils/config_dirs.py (OGX_CONFIG_DIR).
-		Name: "ogx", Package: "ogx",
+		Name: "ogx", Family: "ogx", Versions: "OGX 1.x starter", Package: "ogx",
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"ogx", "run"},
 		PortEnv:        "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered",
+		Limits: "the only line with `meta`",
+	},
+	{
+		// red-hat-data-services/ogx-distribution 60dacaa36067 (OGX v1.2.2+rhaiv.0):
+		// distribution/config.yaml (kv_postgres and sql_postgres from POSTGRES_*),
+		// distribution/entrypoint.sh (<VAR>_FILE for the variables below; then
+		// "ogx run --insecure $RUN_CONFIG_PATH").
+		Name: "odh-ogx", Family: "ogx", Versions: "Open Data Hub OGX 1.x distribution", Package: "ogx",
+		ImageConfig: "/opt/app-root/config.yaml", ImageEntrypoint: "/opt/app-root/entrypoint.sh",
+		SecretFiles: []string{
+			"ANTHROPIC_API_KEY", "AWS_ACCESS_KEY_ID", "AWS_BEDROCK_BEARER_TOKEN", "AWS_SECRET_ACCESS_KEY", "AZURE_API_KEY",
+			"BRAVE_SEARCH_API_KEY", "DOCLING_SERVE_API_KEY", "GEMINI_ACCESS_TOKEN", "GEMINI_API_KEY", "MILVUS_TOKEN",
+			"OPENAI_API_KEY", "PGVECTOR_PASSWORD", "POSTGRES_PASSWORD", "QDRANT_API_KEY", "TAVILY_SEARCH_API_KEY",
+			"VLLM_API_TOKEN", "VLLM_EMBEDDING_API_TOKEN", "WATSONX_API_KEY",
+		},
+		Command: []string{"ogx", "run"},
+		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true,
+		Providers: []string{"anthropic", "azure", "bedrock", "gemini", "openai", "vertexai", "vllm"},
+		Limits:    "credentials as files (`<VAR>_FILE`), through the image's entrypoint",
 	},
 }
 
-// Image is a known image repository and the line its images belong to.
+// Image is a known image repository (and, where one repository holds several lines, the
+// tags of this line) and the line its images belong to.
 type Image struct {
 	Repository string
-	Line       string
+	// Tags, when set, matches the tags of the line; a repository's first row takes the
+	// images whose tag tells no version (a digest, or no tag).
+	Tags *regexp.Regexp
+	Line string
+	// Note says which tags or releases the row is, for people.
+	Note string
 }
 
 var images = []Image{
 	// Built by llamastack/llama-stack-ops actions/publish-dockers, which adds USER 1001.
-	{Repository: "docker.io/llamastack/distribution-starter", Line: "llama-stack"},
+	{Repository: "docker.io/llamastack/distribution-starter", Tags: regexp.MustCompile(`^v?0\.3\.`), Line: "llama-stack", Note: "0.3.x"},
+	// llamastack/llama-stack v0.7.1 .github/workflows/pypi.yml builds containers/Containerfile
+	// (no USER: root; any other UID needs gid 0).
+	{Repository: "docker.io/llamastack/distribution-starter", Tags: regexp.MustCompile(`^v?0\.[4-7]\.`), Line: "llama-stack-0.7", Note: "0.4.x to 0.7.x"},
+	// opendatahub-io/llama-stack-distribution: distribution/Containerfile (USER 1001, gid 0).
+	{Repository: "quay.io/opendatahub/llama-stack", Line: "odh-llama-stack"},
+	// RHOAI 3.4's build of it (.tekton of red-hat-data-services/llama-stack-distribution).
+	{Repository: "quay.io/rhoai/odh-llama-stack-core-rhel9", Line: "odh-llama-stack", Note: "RHOAI 3.4"},
 	// Built by ogx-ai/ogx .github/workflows/pypi.yml from containers/Containerfile: USER 1001.
 	{Repository: "docker.io/ogxai/distribution-starter", Line: "ogx"},
+	// red-hat-data-services/ogx-distribution: Containerfile (UBI, USER 1001, gid 0).
+	{Repository: "quay.io/opendatahub/odh-ogx-core", Line: "odh-ogx"},
+	// RHOAI 3.5 and 3.6's build of it (.tekton of red-hat-data-services/ogx-distribution).
+	{Repository: "quay.io/rhoai/odh-ogx-core-rhel9", Line: "odh-ogx", Note: "RHOAI 3.5, 3.6"},
 }
 
 // HealthPath is the server's health endpoint on both lines (Llama Stack 0.3.0 and OGX serve
@@ -97,6 +174,20 @@ func LineNamed(name string) (Line, bool) {
 	return lines[i], true
 }
 
+// PostgresLines lists the lines whose images can keep their state in PostgreSQL.
+func PostgresLines() []string {
+	var names []string
+	for _, l := range lines {
+		if l.Postgres {
+			names = append(names, l.Name)
+		}
+	}
+	return names
+}
+
+// Lines lists the lines.
+func Lines() []Line { return slices.Clone(lines) }
+
 // LineNames lists the lines.
 func LineNames() []string {
 	names := make([]string, len(lines))
@@ -106,25 +197,51 @@ func LineNames() []string {
 	return names
 }
 
-// ImageOf returns the known repository of an image reference (tag or digest aside, and
-// docker.io's short forms understood).
+// ImageOf returns the known image row of an image reference (docker.io's short forms
+// understood): the row of its repository whose tags match, else the repository's first row.
 func ImageOf(image string) (Image, bool) {
 	repo := Repository(image)
-	i := slices.IndexFunc(images, func(im Image) bool { return im.Repository == repo })
-	if i < 0 {
+	tag := Tag(image)
+	first := -1
+	for i, im := range images {
+		if im.Repository != repo {
+			continue
+		}
+		if im.Tags != nil && tag != "" && im.Tags.MatchString(tag) {
+			return im, true
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	if first < 0 {
 		return Image{}, false
 	}
-	return images[i], true
+	return images[first], true
 }
 
-// Repositories lists the known image repositories.
+// Tag is the tag of an image reference, or "" for none (a digest only, or no tag).
+func Tag(image string) string {
+	ref, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[i+1:]
+	}
+	return ""
+}
+
+// Repositories lists the known image repositories, each once.
 func Repositories() []string {
-	repos := make([]string, len(images))
-	for i, im := range images {
-		repos[i] = im.Repository
+	var repos []string
+	for _, im := range images {
+		if !slices.Contains(repos, im.Repository) {
+			repos = append(repos, im.Repository)
+		}
 	}
 	return repos
 }
+
+// Images lists the known image rows.
+func Images() []Image { return slices.Clone(images) }
 
 // Repository is image without tag or digest, with docker.io's defaults written out.
 func Repository(image string) string {

@@ -241,11 +241,11 @@ func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.
 	var failed framework.Results
 	for _, t := range targets {
 		configs[t] = cfg
-		image, known := llamastack.ImageOf(transform.BaseImage(t))
-		if cfg.Image != "" || !known {
-			continue
+		line := cfg.Line.Name
+		if image, known := llamastack.ImageOf(transform.BaseImage(t)); known && cfg.Image == "" {
+			line = image.Line
 		}
-		lineCfg, errs, warnings := cfg.WithLine(image.Line)
+		lineCfg, errs, warnings := cfg.WithLine(line)
 		for _, w := range warnings {
 			if !slices.Contains(given, w) {
 				rl.Results = append(rl.Results, result(framework.Warning, configRef, w.Path, w.Message))
@@ -253,13 +253,21 @@ func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.
 			}
 		}
 		for _, e := range errs {
-			failed = append(failed, result(framework.Error, ref(t), e.Path, fmt.Sprintf("%s (on the %s line of the base's image %s)", e.Message, image.Line, yamlnode.Truncate(transform.BaseImage(t)))))
+			failed = append(failed, result(framework.Error, ref(t), e.Path, fmt.Sprintf("%s (on the %s line of %s)", e.Message, line, imageOf(t))))
 		}
 		if lineCfg != nil {
 			configs[t] = lineCfg
 		}
 	}
 	return configs, failed
+}
+
+// imageOf names the image a target runs when spec.image is unset, for messages.
+func imageOf(t *yaml.RNode) string {
+	if base := transform.BaseImage(t); base != "" {
+		return "the base's image " + yamlnode.Truncate(base)
+	}
+	return "the default image " + llamastack.DefaultImage
 }
 
 // modelNameCollisions warns on each target that serves the same spec.model.name as another

@@ -46,19 +46,33 @@ exec python3 ` + Dir + `/launch.py
 
 // startupSettings is settings.json: everything launch.py needs, no secret among it.
 type startupSettings struct {
-	Line           string            `json:"line"`
-	Package        string            `json:"package"`
-	StarterConfigs []string          `json:"starterConfigs"`
-	Command        []string          `json:"command"`
-	Entrypoint     string            `json:"entrypoint,omitempty"`
-	PortEnv        string            `json:"portEnv"`
-	ConfigDirEnv   string            `json:"configDirEnv"`
-	InsecureFlag   string            `json:"insecureFlag,omitempty"`
-	Aliases        string            `json:"aliases"`
-	Port           int               `json:"port"`
-	TLS            *tlsFiles         `json:"tls"`
-	DataDir        string            `json:"dataDir"`
-	Providers      []startupProvider `json:"providers"`
+	Line            string    `json:"line"`
+	Package         string    `json:"package"`
+	StarterConfigs  []string  `json:"starterConfigs,omitempty"`
+	ImageConfig     string    `json:"imageConfig,omitempty"`
+	Command         []string  `json:"command"`
+	Entrypoint      string    `json:"entrypoint,omitempty"`
+	ImageEntrypoint string    `json:"imageEntrypoint,omitempty"`
+	PortEnv         string    `json:"portEnv"`
+	ConfigDirEnv    string    `json:"configDirEnv"`
+	InsecureFlag    string    `json:"insecureFlag,omitempty"`
+	Aliases         string    `json:"aliases"`
+	Port            int       `json:"port"`
+	TLS             *tlsFiles `json:"tls"`
+	DataDir         string    `json:"dataDir"`
+	// Storage is sqlite or postgres; Postgres names the database for messages.
+	Storage   string            `json:"storage"`
+	Postgres  *startupPostgres  `json:"postgres,omitempty"`
+	Providers []startupProvider `json:"providers"`
+}
+
+// startupPostgres names spec.storage.postgres's database; the password is the pod's env.
+type startupPostgres struct {
+	Host           string `json:"host"`
+	Port           int32  `json:"port"`
+	Database       string `json:"database"`
+	User           string `json:"user"`
+	PasswordSecret string `json:"passwordSecret"`
 }
 
 type tlsFiles struct {
@@ -108,9 +122,14 @@ func ModelNames(isvc *yaml.RNode, cfg *config.Config) map[string][]string {
 func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 	line := cfg.Line
 	settings := startupSettings{
-		Line: line.Name, Package: line.Package, StarterConfigs: line.StarterConfigs, Command: line.Command,
-		Entrypoint: line.Entrypoint, PortEnv: line.PortEnv, ConfigDirEnv: line.ConfigDirEnv,
-		InsecureFlag: line.InsecureFlag, Aliases: line.Aliases, Port: kserve.Port, DataDir: DataDir,
+		Line: line.Name, Package: line.Package, StarterConfigs: line.StarterConfigs, ImageConfig: line.ImageConfig,
+		Command: line.Command, Entrypoint: line.Entrypoint, ImageEntrypoint: line.ImageEntrypoint,
+		PortEnv: line.PortEnv, ConfigDirEnv: line.ConfigDirEnv, InsecureFlag: line.InsecureFlag, Aliases: line.Aliases,
+		Port: kserve.Port, DataDir: DataDir, Storage: "sqlite",
+	}
+	if pg := cfg.Postgres; pg != nil {
+		settings.Storage = "postgres"
+		settings.Postgres = &startupPostgres{Host: pg.Host, Port: pg.Port, Database: pg.Database, User: pg.User, PasswordSecret: pg.PasswordSecret}
 	}
 	if cfg.TLS {
 		settings.TLS = &tlsFiles{CertFile: kserve.TLSMountPath + "/tls.crt", KeyFile: kserve.TLSMountPath + "/tls.key"}

@@ -2,6 +2,7 @@ package startup
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
 
@@ -80,8 +82,16 @@ def record(extra):
         "HOME", "TMPDIR", "SQLITE_STORE_DIR", "MILVUS_DB_PATH", "FILES_STORAGE_DIR", "OGX_PORT", "LLAMA_STACK_PORT",
         "OGX_CONFIG_DIR", "LLAMA_STACK_CONFIG_DIR", "SSL_CERT_FILE")}
     out = dict(argv=sys.argv, cwd=os.getcwd(), env=env, config=yaml.safe_load(open(config_path)), **extra)
-    with open(os.environ["RECORD"], "w") as f:
+    with open(os.environ["RECORD"] + ".tmp", "w") as f:
         json.dump(out, f)
+    os.rename(os.environ["RECORD"] + ".tmp", os.environ["RECORD"])
+    # A server serves until it is stopped; FIXTURE_EXIT makes it exit on its own instead.
+    if "FIXTURE_EXIT" in os.environ:
+        sys.exit(int(os.environ["FIXTURE_EXIT"]))
+    import signal
+    signal.sigwait([signal.SIGTERM])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn re-raises the signal
 `
 
 var fixtureFiles = map[string]map[string]string{
@@ -90,6 +100,7 @@ var fixtureFiles = map[string]map[string]string{
 		"site/llama_stack/distributions/starter/run.yaml":  fixtureStarter,
 		"site/llama_stack/core/__init__.py":                "",
 		"site/llama_stack/core/routing_tables/__init__.py": "",
+		"site/llama_stack/core/routing_tables/common.py":   fixtureCommonTable,
 		"site/llama_stack/core/routing_tables/models.py":   fixtureRoutingTable,
 		"site/llama_stack/cli/__init__.py":                 "",
 		"site/llama_stack/cli/llama.py":                    fixtureRecorder + fixtureLlamaMain,
@@ -101,32 +112,46 @@ var fixtureFiles = map[string]map[string]string{
 	},
 }
 
-// fixtureRoutingTable has the names launch.py patches: lookup_model(table, id) and
-// ModelsRoutingTable.list_models, whose result has .data of models with .identifier.
-const fixtureRoutingTable = `class Model:
-    def __init__(self, identifier):
-        self.identifier = identifier
+// fixtureCommonTable and fixtureRoutingTable have the names launch.py patches:
+// CommonRoutingTableImpl.get_object_by_identifier(type, identifier), through which
+// lookup_model and (from 0.4 on) the inference router look models up, and the models table's
+// list_models (0.3.x, models with .identifier) and openai_list_models (0.7.x, with .id).
+const fixtureCommonTable = `class CommonRoutingTableImpl:
+    async def get_object_by_identifier(self, type, identifier):
+        return identifier
+
+async def lookup_model(routing_table, model_id):
+    return await routing_table.get_object_by_identifier("model", model_id)
+`
+
+const fixtureRoutingTable = `from .common import CommonRoutingTableImpl, lookup_model
+
+class Model:
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
     def model_copy(self, update):
-        return Model(update["identifier"])
+        return Model(**dict(self.__dict__, **update))
 
 class Listed:
     def __init__(self, data):
         self.data = data
 
-async def lookup_model(routing_table, model_id):
-    return model_id
-
-class ModelsRoutingTable:
+class ModelsRoutingTable(CommonRoutingTableImpl):
     async def list_models(self):
-        return Listed([Model("openai/gpt-4o")])
+        return Listed([Model(identifier="openai/gpt-4o")])
+    async def openai_list_models(self):
+        return Listed([Model(id="openai/gpt-4o")])
 `
 
 const fixtureLlamaMain = `
 def main():
     from llama_stack.core.routing_tables import models
+    table = models.ModelsRoutingTable()
     names = ["gpt-4o", "publishers/llm/models/gpt-4o", "openai/gpt-4o", "unknown"]
-    lookups = {n: asyncio.run(models.lookup_model(None, n)) for n in names}
-    listed = [m.identifier for m in asyncio.run(models.ModelsRoutingTable().list_models()).data]
+    lookups = {n: asyncio.run(models.lookup_model(table, n)) for n in names}
+    listed = [m.identifier for m in asyncio.run(table.list_models()).data]
+    listed_openai = [m.id for m in asyncio.run(table.openai_list_models()).data]
+    assert listed == listed_openai, (listed, listed_openai)
     record(dict(lookups=lookups, listed=listed))
 `
 
@@ -163,7 +188,11 @@ func TestStartupContract(t *testing.T) {
 	}
 }
 
-func runStartup(t *testing.T, python, line, uid, gid, home string, tls bool) (startupRecord, string) {
+// pod is a start-up laid out as KServe's main container has it: the image (a fixture of the
+// line's package), its WORKDIR, which the UID cannot write, and the pod's two volumes.
+type pod struct{ root, bin, workdir, data, startupDir, record string }
+
+func newPod(t *testing.T, python, line string, cfg *config.Config) pod {
 	t.Helper()
 	root, err := os.MkdirTemp("", "startup-contract-")
 	require.NoError(t, err)
@@ -174,37 +203,34 @@ func runStartup(t *testing.T, python, line, uid, gid, home string, tls bool) (st
 		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
 		require.NoError(t, os.WriteFile(full, []byte(content), 0o755))
 	}
-	bin := filepath.Join(root, "image", "bin")
-	require.NoError(t, os.MkdirAll(bin, 0o755))
-	require.NoError(t, os.Symlink(python, filepath.Join(bin, "python3")))
-	// The image's WORKDIR, which the UID cannot write, and the pod's two volumes.
-	workdir := filepath.Join(root, "app")
-	require.NoError(t, os.Mkdir(workdir, 0o555))
-	data := filepath.Join(root, "data")
-	require.NoError(t, os.Mkdir(data, 0o777))
-	require.NoError(t, os.Chmod(data, 0o777))
-	startupDir := filepath.Join(root, "startup")
-	require.NoError(t, os.Mkdir(startupDir, 0o755))
-
-	cfg := startupConfig(t, line, tls)
+	p := pod{root: root, bin: filepath.Join(root, "image", "bin"), workdir: filepath.Join(root, "app"),
+		data: filepath.Join(root, "data"), startupDir: filepath.Join(root, "startup")}
+	p.record = filepath.Join(p.data, "record.json")
+	require.NoError(t, os.MkdirAll(p.bin, 0o755))
+	require.NoError(t, os.Symlink(python, filepath.Join(p.bin, "python3")))
+	require.NoError(t, os.Mkdir(p.workdir, 0o555))
+	require.NoError(t, os.Mkdir(p.data, 0o777))
+	require.NoError(t, os.Chmod(p.data, 0o777))
+	require.NoError(t, os.Mkdir(p.startupDir, 0o755))
 	isvc := yaml.MustParse("apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: openai-llamastack, namespace: llm}\n")
 	for name, content := range Files(isvc, cfg) {
 		if name == "settings.json" {
-			content = strings.Replace(content, `"dataDir": "`+DataDir+`"`, `"dataDir": "`+data+`"`, 1)
+			content = strings.Replace(content, `"dataDir": "`+DataDir+`"`, `"dataDir": "`+p.data+`"`, 1)
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(startupDir, name), []byte(content), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(p.startupDir, name), []byte(content), 0o644))
 	}
-	record := filepath.Join(data, "record.json")
-	script := strings.ReplaceAll(Script, Dir, startupDir)
-	cmd := exec.Command("setpriv", "--reuid", uid, "--regid", gid, "--clear-groups", "/bin/sh", "-c", script)
-	cmd.Dir = workdir
-	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "PYTHONPATH=" + filepath.Join(root, "image", "site"), "HOME=" + home,
-		"PYTHONDONTWRITEBYTECODE=1", "RECORD=" + record, "OPENAI_API_KEY=canary-key-0451"}
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "the start-up failed:\n%s", out)
-	require.NotContains(t, string(out), "canary-key-0451", "the start-up never prints a credential")
+	return p
+}
+
+func runStartup(t *testing.T, python, line, uid, gid, home string, tls bool) (startupRecord, string) {
+	t.Helper()
+	p := newPod(t, python, line, startupConfig(t, line, tls))
+	root, data := p.root, p.data
+	out, err := serveUntilRecorded(t, p, uid, gid, home)
+	require.NoError(t, err, "the start-up did not stop cleanly on SIGTERM:\n%s", out)
+	require.NotContains(t, out, "canary-key-0451", "the start-up never prints a credential")
 	var rec startupRecord
-	b, err := os.ReadFile(record)
+	b, err := os.ReadFile(p.record)
 	require.NoError(t, err, "the server was not started:\n%s", out)
 	require.NoError(t, json.Unmarshal(b, &rec))
 
@@ -220,6 +246,44 @@ func runStartup(t *testing.T, python, line, uid, gid, home string, tls bool) (st
 		return nil
 	}))
 	return rec, data
+}
+
+// command is the pod's main container: the rendered script as uid:gid in the WORKDIR.
+func (p pod) command(uid, gid, home string, extraEnv ...string) *exec.Cmd {
+	script := strings.ReplaceAll(Script, Dir, p.startupDir)
+	cmd := exec.Command("setpriv", "--reuid", uid, "--regid", gid, "--clear-groups", "/bin/sh", "-c", script)
+	cmd.Dir = p.workdir
+	cmd.Env = append([]string{"PATH=" + p.bin + ":/usr/bin:/bin", "PYTHONPATH=" + filepath.Join(p.root, "image", "site"), "HOME=" + home,
+		"PYTHONDONTWRITEBYTECODE=1", "RECORD=" + p.record, "OPENAI_API_KEY=canary-key-0451"}, extraEnv...)
+	return cmd
+}
+
+// serveUntilRecorded starts the start-up, waits until the (fixture) server has recorded what
+// it was handed, then stops it as the kubelet does, with SIGTERM to the container's first
+// process, which must forward it and exit 0.
+func serveUntilRecorded(t *testing.T, p pod, uid, gid, home string) (string, error) {
+	t.Helper()
+	var out strings.Builder
+	cmd := p.command(uid, gid, home)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	for i := 0; i < 300; i++ {
+		if _, err := os.Stat(p.record); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), err
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		return out.String(), fmt.Errorf("still running 30 s after SIGTERM: the signal did not reach the server")
+	}
 }
 
 func startupConfig(t *testing.T, line string, tls bool) *config.Config {
@@ -340,4 +404,37 @@ func TestStartupConfigMapName(t *testing.T) {
 	require.NotEqual(t, ConfigMapName(isvc, https), ConfigMapName(isvc, http))
 	require.Regexp(t, `^svc-startup-[0-9a-f]{10}$`, ConfigMapName(isvc, https))
 	require.NotContains(t, Files(isvc, https)["settings.json"], "api-key", "settings name no Secret")
+}
+
+// TestStartupExitStatus: a server that stops on its own fails the container. OGX exits 0
+// when it cannot reach PostgreSQL ("Application startup failed. Exiting."), which would
+// leave a pod that looks Completed: the start-up turns that into a failure that names the
+// database (never the password), and passes any other status on.
+func TestStartupExitStatus(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testskip.Skip(t, "the start-up as other UIDs (fn/startup): setpriv needs root, and these tests do not run as root")
+	}
+	postgres := &config.Postgres{Host: "pg.db.svc", Port: 5433, Database: "llamastack", User: "ls", PasswordSecret: "pg-secret", PasswordKey: "password"}
+	for _, tc := range []struct {
+		name, line, exit string
+		postgres         *config.Postgres
+		status           int
+		says             string
+	}{
+		{"ogx exits 0 on PostgreSQL", "ogx", "0", postgres, 1, "the server exited with status 0 although nothing asked it to stop: it could not start on its PostgreSQL database (OGX exits so when it cannot connect): check that pg.db.svc:5433 is reachable from the pod, that database llamastack and user ls exist, and that Secret pg-secret holds the user's password"},
+		{"llama-stack exits 0 on SQLite", "llama-stack", "0", nil, 1, "the server exited with status 0 although nothing asked it to stop: its log above says why it stopped"},
+		{"another status is passed on", "ogx", "3", nil, 3, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := startupConfig(t, tc.line, false)
+			cfg.Postgres = tc.postgres
+			p := newPod(t, "/usr/bin/python3", tc.line, cfg)
+			out, err := p.command("1001", "0", "/", "FIXTURE_EXIT="+tc.exit, "POSTGRES_PASSWORD=canary-pg-0451").CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "%s", out)
+			require.Equal(t, tc.status, exit.ExitCode(), "%s", out)
+			require.Contains(t, string(out), tc.says)
+			require.NotContains(t, string(out), "canary", "never a credential")
+		})
+	}
 }

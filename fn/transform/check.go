@@ -40,6 +40,7 @@ func Check(isvc *yaml.RNode, cfg *config.Config) []diag.Problem {
 	errs := append(checkRefs(spec), checkTiers(isvc, cfg)...)
 	errs = append(errs, checkVolumes(field(spec, "template"), cfg)...)
 	errs = append(errs, checkLiteralCredentials(spec, cfg)...)
+	errs = append(errs, checkReplicas(spec, cfg)...)
 	containers := field(field(spec, "template"), "containers")
 	if isNull(containers) {
 		return errs

@@ -19,6 +19,7 @@ func (a *applier) mainContainer(template, main *yaml.Node) {
 	a.port(main)
 	a.probes(main)
 	a.volumes(template, main)
+	a.state(template, main)
 	a.user(template)
 }
 

@@ -42,13 +42,7 @@ func mounts(cfg *config.Config) []mount {
 		m = append(m, mount{volume: kserve.TLSVolume, path: kserve.TLSMountPath,
 			what: "KServe's serving certificate, which KServe mounts here too and the server reads with tls on"})
 	}
-	for _, pc := range cfg.Providers {
-		if pc.Provider.Credentials != nil {
-			m = append(m, mount{volume: credentialsVolume(pc), path: credentialsDir(pc), source: "secret",
-				what: pc.Provider.DisplayName + "'s credentials file from the Secret " + truncate(pc.SecretName) + ", which " + pc.Provider.Credentials.Env + " points to"})
-		}
-	}
-	return m
+	return append(m, secretMounts(cfg)...)
 }
 
 func credentialsVolume(pc config.ProviderConfig) string { return pc.Provider.Name + "-credentials" }

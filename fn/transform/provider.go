@@ -16,9 +16,8 @@ const CredentialsDir = "/var/run/secrets/llamastack"
 func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) {
 	env := listAt(main, "env")
 	for _, s := range pc.Provider.Secrets {
-		key := pc.SecretKeys[s.Env]
-		optional := map[bool]string{true: " (optional)"}[s.Optional]
-		a.changed(a.secretEnv(env, s.Env, pc.SecretName, key, s.Optional), "env %s from Secret %s key %s%s", s.Env, truncate(pc.SecretName), truncate(key), optional)
+		src := secretSource{credentialsVolume(pc), credentialsDir(pc), pc.SecretName, "apiKeySecret"}
+		a.secret(template, main, s.Env, src, pc.SecretKeys[s.Env], s.Optional)
 	}
 	if pc.Provider.Credentials != nil {
 		a.credentialsFile(template, main, pc)
@@ -35,15 +34,7 @@ func (a *applier) provider(template, main *yaml.Node, pc config.ProviderConfig) 
 func (a *applier) credentialsFile(template, main *yaml.Node, pc config.ProviderConfig) {
 	c := pc.Provider.Credentials
 	volume, dir := credentialsVolume(pc), credentialsDir(pc)
-	volumes := listAt(template, "volumes")
-	did := false
-	if i := itemByName(volumes, volume); i < 0 {
-		volumes.Content = append(volumes.Content, newMap("name", volume, "secret", newMap("secretName", pc.SecretName)))
-		did = true
-	} else if secret, err := mapAt(volumes.Content[i], "secret", "volumes"); err == nil {
-		did = a.ownString(secret, "secretName", volumePath(volume)+".secret.secretName", "apiKeySecret", pc.SecretName)
-	}
-	did = upsertMount(main, volume, dir, true) || did
+	did := a.secretVolume(template, main, volume, dir, pc.SecretName, "apiKeySecret")
 	path := dir + "/" + pc.SecretKeys[c.Env]
 	did = a.envValue(listAt(main, "env"), c.Env, path, "apiKeySecret") || did
 	a.changed(did, "credentials file %s from Secret %s mounted at %s (%s)", truncate(pc.SecretKeys[c.Env]), truncate(pc.SecretName), dir, c.Env)

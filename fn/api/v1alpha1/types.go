@@ -140,13 +140,23 @@ type Spec struct {
 	// +optional
 	TLS *bool `json:"tls,omitempty" yaml:"tls,omitempty"`
 
-	// ImageLine is the server line of the image: llama-stack (Llama Stack 0.3.x,
-	// docker.io/llamastack/distribution-starter) or ogx (OGX, as Llama Stack is called from
-	// 0.8 on, docker.io/ogxai/distribution-starter). The function knows the line of those
-	// repositories; set it only for an image it does not know, such as a mirror.
+	// ImageLine is the server line of the image: llama-stack (the Llama Stack 0.3.x starter,
+	// docker.io/llamastack/distribution-starter:0.3.x), llama-stack-0.7 (its 0.4 to 0.7
+	// starters), odh-llama-stack (Open Data Hub's Llama Stack 0.7 distribution,
+	// quay.io/opendatahub/llama-stack), ogx (the OGX 1.x starter, as Llama Stack is called
+	// from 0.8 on, docker.io/ogxai/distribution-starter) or odh-ogx (Open Data Hub's OGX
+	// distribution, quay.io/opendatahub/odh-ogx-core). The function knows the line of those
+	// images; set it only for an image it does not know, such as a mirror.
 	// +optional
-	// +kubebuilder:validation:Enum=llama-stack;ogx
+	// +kubebuilder:validation:Enum=llama-stack;llama-stack-0.7;odh-llama-stack;ogx;odh-ogx
 	ImageLine string `json:"imageLine,omitempty" yaml:"imageLine,omitempty"`
+
+	// Storage is where the server keeps its state: the model registry, stored chat
+	// completions and responses, conversations, files' metadata. Without it, SQLite files on
+	// the pod's data volume (an emptyDir): one replica's state, lost with the pod, so
+	// spec.replicas above 1 needs postgres.
+	// +optional
+	Storage *Storage `json:"storage,omitempty" yaml:"storage,omitempty"`
 
 	// RunAsUser runs the pod as this UID, with the same GID and fsGroup. Leave it unset on
 	// OpenShift, whose restricted SCC assigns a random UID; set it on vanilla Kubernetes for
@@ -174,6 +184,61 @@ type Spec struct {
 	// errors are always printed, and kpt's results always carry the full report.
 	// +optional
 	Quiet bool `json:"quiet,omitempty" yaml:"quiet,omitempty"`
+}
+
+// Storage selects the server's state store.
+type Storage struct {
+	// Postgres keeps the state in a PostgreSQL database that every replica shares. The
+	// function writes the server's POSTGRES_* variables; the password comes from a Secret.
+	// +optional
+	Postgres *PostgresStorage `json:"postgres,omitempty" yaml:"postgres,omitempty"`
+}
+
+// PostgresStorage is a PostgreSQL database for the server's state.
+type PostgresStorage struct {
+	// Host is the database server's host name, for example postgres.db.svc.cluster.local.
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host" yaml:"host"`
+	// Port defaults to 5432.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty" yaml:"port,omitempty"`
+	// Database is the database's name; the server creates its tables there.
+	// +kubebuilder:validation:MaxLength=63
+	Database string `json:"database" yaml:"database"`
+	// User is the role the server connects as; it must own the database or be allowed to
+	// create tables in it.
+	// +kubebuilder:validation:MaxLength=63
+	User string `json:"user" yaml:"user"`
+	// PasswordSecret is the Secret key that holds the user's password: name is required,
+	// key defaults to password. The function only references it.
+	PasswordSecret SecretKey `json:"passwordSecret" yaml:"passwordSecret"`
+	// SSLMode is libpq's sslmode, which both of the servers' drivers (asyncpg, psycopg2)
+	// read from PGSSLMODE: disable, allow, prefer, require, verify-ca or verify-full.
+	// Leave it unset for the drivers' default, prefer.
+	// +optional
+	// +kubebuilder:validation:Enum=disable;allow;prefer;require;verify-ca;verify-full
+	SSLMode string `json:"sslMode,omitempty" yaml:"sslMode,omitempty"`
+	// CASecret is a Secret key holding the CA certificate (PEM) that verify-ca and
+	// verify-full check the server against; it is mounted read-only and named by
+	// PGSSLROOTCERT. The key defaults to ca.crt.
+	// +optional
+	CASecret *SecretKey `json:"caSecret,omitempty" yaml:"caSecret,omitempty"`
+}
+
+// SecretKey names a key of a Secret in the LLMInferenceService's namespace, for a field
+// with a default key of its own.
+type SecretKey struct {
+	// Name of the Secret. Must be a DNS subdomain name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
+	Name string `json:"name" yaml:"name"`
+	// Key in the Secret's data; the field that names the Secret says its default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=^[-._a-zA-Z0-9]+$
+	Key string `json:"key,omitempty" yaml:"key,omitempty"`
 }
 
 // ProviderSpec is one provider of the several-provider form.
@@ -333,6 +398,10 @@ const (
 	DefaultMaaSNamespace = "models-as-a-service"
 	// DefaultMaaSAPINamespace is where the ODH operator runs MaaS's API.
 	DefaultMaaSAPINamespace = "opendatahub"
+	// DefaultPostgresPort, DefaultPasswordKey and DefaultCAKey are spec.storage.postgres's.
+	DefaultPostgresPort = 5432
+	DefaultPasswordKey  = "password"
+	DefaultCAKey        = "ca.crt"
 )
 
 // DefaultSecretName is the Secret the function references when apiKeySecret.name is not

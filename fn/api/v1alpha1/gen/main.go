@@ -1,6 +1,6 @@
 // Command gen writes the files generated from the LlamastackIntegration API types and the
 // provider registry: the JSON Schema and the --help reference, which the API package embeds,
-// the field table of docs/reference.md, the README's provider table, and the example overlay
+// the field table of docs/reference.md, the README's tables of lines and providers, and the example overlay
 // of each provider (examples/providers/<name>/). go generate ./... (make golden) runs it in the
 // API package's folder; its test fails when a committed copy is out of date.
 package main
@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1/reference"
+	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 )
 
@@ -55,6 +56,10 @@ func generated() (map[string][]byte, error) {
 		return nil, err
 	}
 	readme, err := os.ReadFile(readmeFile)
+	if err != nil {
+		return nil, err
+	}
+	readme, err = reference.ReplaceSection(readme, llamastack.TableBegin, llamastack.TableEnd, llamastack.MarkdownTable())
 	if err != nil {
 		return nil, err
 	}
