@@ -53,6 +53,8 @@ type Config struct {
 	// lineChecked says the line-specific checks (providers the image ships, PostgreSQL) ran:
 	// not while the line may still come from a service's own image (WithLine).
 	lineChecked bool
+	// byLine holds WithLine's results.
+	byLine map[string]lineConfig
 	// RunAsUser, when set, is the pod's UID, GID and fsGroup.
 	RunAsUser *int64
 	// Postgres is where the server keeps its state; nil means SQLite on the data volume.
@@ -340,13 +342,26 @@ func (c *Config) WithLine(line string) (*Config, []diag.Problem, []diag.Problem)
 	if (c.Line.Name == line && c.lineChecked) || !c.LineFromImage {
 		return c, nil, nil
 	}
+	if r, ok := c.byLine[line]; ok {
+		return r.cfg, r.errs, r.warnings // every service of a line shares its config
+	}
 	spec := c.spec
 	spec.ImageLine = line
 	cfg, errs, warnings := resolve(spec, c.prefix)
 	if cfg != nil {
 		cfg.LineFromImage = true
 	}
+	if c.byLine == nil {
+		c.byLine = map[string]lineConfig{}
+	}
+	c.byLine[line] = lineConfig{cfg, errs, warnings}
 	return cfg, errs, warnings
+}
+
+// lineConfig is WithLine's result for one line.
+type lineConfig struct {
+	cfg            *Config
+	errs, warnings []diag.Problem
 }
 
 // checkNames checks the names the config writes or selects by: the gateway, the target and
