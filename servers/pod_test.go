@@ -1,0 +1,188 @@
+package servers
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/llamastack-integration/llamastack-integration/fn/processor"
+)
+
+// render runs the function on deploy/base with the functionConfig spec (YAML, indented as
+// under spec:) and returns the rendered service and its start-up ConfigMap.
+func render(t *testing.T, spec string) (service, configMap *yaml.RNode) {
+	t.Helper()
+	base, err := os.ReadFile(filepath.Join("..", "deploy", "base", "llminferenceservice.yaml"))
+	require.NoError(t, err)
+	input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- " +
+		strings.ReplaceAll(strings.TrimSpace(string(base)), "\n", "\n  ") +
+		"\nfunctionConfig:\n  apiVersion: llamastack.opendatahub.io/v1alpha1\n  kind: LlamastackIntegration\n  metadata: {name: servers}\n  spec:\n" + spec
+	input = strings.Replace(input, "metadata:\n    name: llamastack", "metadata:\n    name: llamastack\n    namespace: llm", 1)
+	var out bytes.Buffer
+	rw := &kio.ByteReadWriter{Reader: strings.NewReader(input), Writer: &out}
+	require.NoError(t, framework.Execute(processor.New(), rw), "the render failed")
+	items, err := kio.FromBytes(out.Bytes())
+	require.NoError(t, err)
+	for _, item := range items {
+		switch item.GetKind() {
+		case "LLMInferenceService":
+			service = item
+		case "ConfigMap":
+			configMap = item
+		}
+	}
+	require.NotNil(t, service)
+	require.NotNil(t, configMap)
+	return service, configMap
+}
+
+// pod is a rendered main container made runnable: its command, env and mounts, with each
+// volume a folder of the test's (the ConfigMap's files, the Secrets' keys, an emptyDir, and
+// the certificate KServe would mount at /var/run/kserve/tls).
+type pod struct {
+	command []string
+	env     []string
+	mounts  []string
+	data    string // the host folder behind the data volume
+}
+
+// newPod builds the pod of service: secrets maps Secret name -> key -> value.
+func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map[string]string) pod {
+	t.Helper()
+	main, err := service.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
+	require.NoError(t, err)
+	var container struct {
+		Command []string `yaml:"command"`
+		Args    []string `yaml:"args"`
+		Env     []struct {
+			Name      string `yaml:"name"`
+			Value     string `yaml:"value"`
+			ValueFrom *struct {
+				SecretKeyRef *struct {
+					Name, Key string
+					Optional  bool
+				} `yaml:"secretKeyRef"`
+			} `yaml:"valueFrom"`
+		} `yaml:"env"`
+		VolumeMounts []struct {
+			Name      string `yaml:"name"`
+			MountPath string `yaml:"mountPath"`
+		} `yaml:"volumeMounts"`
+	}
+	require.NoError(t, main.YNode().Decode(&container))
+	p := pod{command: append(container.Command, container.Args...)}
+	for _, e := range container.Env {
+		switch {
+		case e.ValueFrom == nil:
+			p.env = append(p.env, e.Name+"="+e.Value)
+		case e.ValueFrom.SecretKeyRef != nil:
+			ref := e.ValueFrom.SecretKeyRef
+			value, ok := secrets[ref.Name][ref.Key]
+			require.True(t, ok || ref.Optional, "env %s reads Secret %s key %s, which the test does not have", e.Name, ref.Name, ref.Key)
+			if ok {
+				p.env = append(p.env, e.Name+"="+value)
+			}
+		}
+	}
+	volumes := volumeFolders(t, service, configMap, secrets)
+	for _, m := range container.VolumeMounts {
+		dir, ok := volumes[m.Name]
+		if !ok && m.Name == "tls-certs" {
+			dir = certificate(t)
+		}
+		require.NotEmpty(t, dir, "volume %s mounted at %s", m.Name, m.MountPath)
+		mode := ""
+		if m.Name == "llamastack-data" {
+			mode, p.data = ":rw", dir
+		}
+		p.mounts = append(p.mounts, dir+":"+m.MountPath+mode)
+	}
+	return p
+}
+
+// volumeFolders makes a folder for each of service's volumes.
+func volumeFolders(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map[string]string) map[string]string {
+	t.Helper()
+	list, err := service.Pipe(yaml.Lookup("spec", "template", "volumes"))
+	require.NoError(t, err)
+	var volumes []struct {
+		Name      string                 `yaml:"name"`
+		ConfigMap *struct{ Name string } `yaml:"configMap"`
+		Secret    *struct {
+			SecretName string `yaml:"secretName"`
+		} `yaml:"secret"`
+		EmptyDir any `yaml:"emptyDir"`
+	}
+	require.NoError(t, list.YNode().Decode(&volumes))
+	folders := map[string]string{}
+	for _, v := range volumes {
+		dir := hostDir(t)
+		switch {
+		case v.ConfigMap != nil:
+			require.Equal(t, configMap.GetName(), v.ConfigMap.Name)
+			for key, value := range configMap.GetDataMap() {
+				writeFile(t, filepath.Join(dir, key), value, 0o644)
+			}
+		case v.Secret != nil:
+			files, ok := secrets[v.Secret.SecretName]
+			require.True(t, ok, "volume %s mounts Secret %s, which the test does not have", v.Name, v.Secret.SecretName)
+			for key, value := range files {
+				writeFile(t, filepath.Join(dir, key), value, 0o644)
+			}
+		default:
+			require.NoError(t, os.Chmod(dir, 0o777)) // an emptyDir: writable by any UID
+		}
+		folders[v.Name] = dir
+	}
+	return folders
+}
+
+// hostDir is a folder outside /tmp and /opt (the pod gets new ones), readable by any UID.
+func hostDir(t *testing.T) string {
+	t.Helper()
+	require.NoError(t, os.MkdirAll("/var/tmp/llamastack-integration-servers", 0o755))
+	dir, err := os.MkdirTemp("/var/tmp/llamastack-integration-servers", "volume-")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(dir, 0o755))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(content), mode))
+	require.NoError(t, os.Chmod(path, mode))
+}
+
+// certificate is a folder with a self-signed tls.crt and tls.key for 127.0.0.1, as KServe
+// mounts its serving certificate.
+func certificate(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "llamastack"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	dir := hostDir(t)
+	writeFile(t, filepath.Join(dir, "tls.crt"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), 0o644)
+	writeFile(t, filepath.Join(dir, "tls.key"), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})), 0o644)
+	return dir
+}
