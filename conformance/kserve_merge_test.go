@@ -169,6 +169,17 @@ func violations(presetTemplate json.RawMessage, svc llmisvc) []string {
 		credentials++
 		fact(strings.HasPrefix(creds.Value, "/var/run/secrets/llamastack/"), "api key", "GOOGLE_APPLICATION_CREDENTIALS must point at the mounted credentials file")
 	}
+	for name, e := range env {
+		// The ODH OGX image's entrypoint reads <VAR>_FILE: the key is a file of the mounted Secret.
+		if base, isFile := strings.CutSuffix(name, "_FILE"); isFile {
+			if _, isCredential := providers.BySecretEnv(base); isCredential {
+				credentials++
+				fact(strings.HasPrefix(e.Value, "/var/run/secrets/llamastack/"), "api key", "%s must point at a file of the mounted Secret", name)
+				_, both := env[base]
+				fact(!both, "api key", "%s and %s are both set; the entrypoint refuses that", base, name)
+			}
+		}
+	}
 	_, ollama := env["OLLAMA_URL"]
 	fact(credentials > 0 || ollama, "api key", "main reads no provider credentials")
 
