@@ -10,7 +10,7 @@ KUSTOMIZE := $(BIN)/kustomize
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 OVERLAY ?= gemini
 
-.PHONY: all build render test lint unit e2e conformance kube-binaries kserve-controllers argocd-binaries golden bench fuzz dist image fmt vet clean
+.PHONY: all build render test lint unit e2e conformance servers kube-binaries kserve-controllers argocd-binaries server-runtimes golden bench fuzz dist image fmt vet clean
 
 all: build
 
@@ -31,12 +31,12 @@ render:
 
 ## test: everything: vet, gofmt, unit and golden tests, end-to-end through kustomize and kpt,
 ## conformance against a real kube-apiserver and KServe's own controller, and Argo CD's own
-## repo-server (each built on first use: about 5-11 minutes for the API server, 6 for each
+## repo-server, and the real Llama Stack and OGX servers (each built on first use: about 5-11 minutes for the API server, 6 for each
 ## controller, 4 for Argo CD)
 ## Every skipped check says why on one line at the end (tests record it through
 ## internal/testskip), since go test prints nothing of a passing package.
 SKIPS := $(abspath $(BIN))/test-skips.txt
-test: vet fmt lint kube-binaries kserve-controllers argocd-binaries build
+test: vet fmt lint kube-binaries kserve-controllers argocd-binaries server-runtimes build
 	@rm -f $(SKIPS)
 	@echo "$(GO) test -count=1 -timeout 30m ./..."
 	@LLAMASTACK_INTEGRATION_SKIPS=$(SKIPS) $(GO) test -count=1 -timeout 30m ./...; status=$$?; \
@@ -62,6 +62,15 @@ kube-binaries:
 KSERVE_VERSIONS := v0.16.0 v0.20.0
 kserve-controllers:
 	@scripts/kserve-controller.sh $(KSERVE_VERSIONS) >/dev/null
+
+## servers: the real Llama Stack and OGX servers run the rendered start-up (needs root and ../shared)
+servers: server-runtimes
+	$(GO) test -count=1 -timeout 30m ./servers/...
+
+## server-runtimes: build (or find cached) the servers from ../shared/upstream, for the
+## real-server tests; where ../shared is absent the tests say what they did not verify
+server-runtimes:
+	@scripts/server-runtimes.sh >/dev/null || [ $$? = 3 ]
 
 ## argocd-binaries: build (or find cached) Argo CD's repo-server and cmp-server at the
 ## version deploy/argocd pins, for the Argo CD tests
