@@ -33,14 +33,15 @@ starter)
   ;;
 odh-ogx | odh-llama-stack)
   at=$A/lib/runtime
-  image_env=(PATH="$A/bin:/usr/local/bin:/usr/bin:/bin" PYTHONPATH="$at/site:$at/src:$at/shims" HOME=$A/src
-    APP_ROOT=$A LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1)
+  image_env=(PATH="$A/bin:/usr/local/bin:/usr/bin:/bin" PYTHONPATH="$at/site:$at/src:$at/shims" HOME="$A/src"
+    APP_ROOT="$A" LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1)
   ;;
 *) echo "pod.sh: unknown layout $layout" >&2; exit 2 ;;
 esac
 
 # In the new namespaces: a tmpfs /opt with the runtime (and the ODH image's /opt/app-root), the
 # pod's volumes, a new /tmp; then the container's command as uid:gid, in the image's WORKDIR.
+# shellcheck disable=SC2016 # expanded by the namespace's sh
 setup='set -eu
 layout=$1 rt=$2 at=$3 shared=$4 n=$5; shift 5
 mount -t tmpfs -o mode=755 pod-opt /opt
