@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,45 @@ func resourceList(items, fc string) string {
 	return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + indentItem(items) + "functionConfig:\n" + indent(fc)
 }
 
+func resourceListOf(fc string, items ...string) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for _, item := range items {
+		b.WriteString(indentItem(item))
+	}
+	return b.String() + "functionConfig:\n" + indent(fc)
+}
+
+// anchorLevels is levels YAML anchors a0, a1, ... in a map at indent: a0 a list of width
+// strings, each other a list of width aliases of the one before, and (with alias) a key bomb
+// that aliases the last. Nine levels of nine name 9^9 strings in a few hundred bytes.
+func anchorLevels(indent string, levels, width int, alias bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%sa0: &a0 [%s]\n", indent, strings.TrimSuffix(strings.Repeat("x, ", width), ", "))
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "%sa%d: &a%d [%s]\n", indent, i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), width), ", "))
+	}
+	if alias {
+		fmt.Fprintf(&b, "%sbomb: *a%d\n", indent, levels-1)
+	}
+	return b.String()
+}
+
+// configMapWith is a ConfigMap, which the function leaves alone, holding anchors.
+func configMapWith(anchors func(indent string) string) string {
+	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb, namespace: llm}\ndata:\n" + anchors("  ")
+}
+
+// shape is anchorLevels at any indent.
+func shape(levels, width int, alias bool) func(string) string {
+	return func(indent string) string { return anchorLevels(indent, levels, width, alias) }
+}
+
+var (
+	deepBomb      = shape(9, 9, true) // the issue's bomb: 9^9 strings
+	bombConfigMap = configMapWith(deepBomb)
+)
+
 func indentItem(s string) string {
 	if s == "" {
 		return ""
@@ -54,6 +94,7 @@ func TestCLI(t *testing.T) {
 	configFile := write("config.yaml", config)
 	serviceFile := write("service.yaml", service)
 	badConfigFile := write("bad-config.yaml", strings.Replace(config, "provider: gemini", "provider: gemni", 1))
+	bombFile := write("bomb.yaml", service+"---\n"+bombConfigMap)
 
 	for _, tc := range []struct {
 		name   string
@@ -61,6 +102,7 @@ func TestCLI(t *testing.T) {
 		stdin  string
 		exit   int
 		stdout string // "resourcelist", "yaml", "empty", or text it must contain
+		holds  string // text stdout must also hold
 	}{
 		{name: "ok", stdin: resourceList(service, config), exit: 0, stdout: "resourcelist"},
 		{name: "quiet", stdin: resourceList(service, strings.Replace(config, "{provider: gemini}", "{provider: gemini, quiet: true}", 1)), exit: 0, stdout: "resourcelist"},
@@ -79,6 +121,15 @@ func TestCLI(t *testing.T) {
 		{name: "version", args: []string{"--version"}, exit: 0, stdout: "llamastack-integration dev\n"},
 		{name: "schema", args: []string{"--schema"}, exit: 0, stdout: `"title": "LlamastackIntegration"`},
 		{name: "help-reference", args: []string{"--help"}, exit: 0, stdout: "spec.maas.subscription.tokenRateLimits[].window (string, required)"},
+		// On an error, stdout is empty or one whole ResourceList, never plain resources.
+		{name: "plain-documents", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + service, exit: 1, stdout: "empty"},
+		{name: "plain-object", stdin: service, exit: 1, stdout: "empty"},
+		{name: "resourcelist-and-more", stdin: resourceList(service, config) + "---\n" + service, exit: 1, stdout: "empty"},
+		{name: "resourcelist-between-separators", stdin: "---\n" + resourceList(service, config) + "---\n# end\n", exit: 0, stdout: "resourcelist"},
+		// An alias bomb passes through an object the function does not change.
+		{name: "alias-bomb", stdin: resourceListOf(config, service, bombConfigMap), exit: 0, stdout: "resourcelist", holds: "a8: &a8 [*a7, *a7"},
+		{name: "alias-bomb-standalone", args: []string{configFile, bombFile}, exit: 0, stdout: "yaml", holds: "a8: &a8 [*a7, *a7"},
+		{name: "metadata-alias", stdin: resourceListOf(config, service, "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c, namespace: llm}\n", "apiVersion: v1\nkind: Secret\nmetadata: *m\n"), exit: 1, stdout: "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -99,6 +150,7 @@ func TestCLI(t *testing.T) {
 			default:
 				require.Contains(t, stdout.String(), tc.stdout)
 			}
+			require.Contains(t, stdout.String(), tc.holds)
 			for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
 				if line != "" {
 					require.True(t, strings.HasPrefix(line, "llamastack-integration: "), "every stderr line names the function: %q", line)
