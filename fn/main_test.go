@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,9 +56,18 @@ func anchorLevels(indent string, levels, width int, alias bool) string {
 	return b.String()
 }
 
-// configMapWith is a ConfigMap, which the function leaves alone, holding anchors.
+// configMapWith, serviceWith and configWith are the places of an alias bomb: an object the
+// function leaves alone, and the two it reads whole.
 func configMapWith(anchors func(indent string) string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb, namespace: llm}\ndata:\n" + anchors("  ")
+}
+
+func serviceWith(anchors func(indent string) string) string {
+	return "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: llamastack, namespace: llm}\nspec:\n  template:\n" + anchors("    ")
+}
+
+func configWith(anchors func(indent string) string) string {
+	return "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: gemini}\nspec:\n  provider: gemini\n  settings:\n" + anchors("    ")
 }
 
 // shape is anchorLevels at any indent.
@@ -68,6 +78,8 @@ func shape(levels, width int, alias bool) func(string) string {
 var (
 	deepBomb      = shape(9, 9, true) // the bomb: 9^9 strings
 	bombConfigMap = configMapWith(deepBomb)
+	bombService   = serviceWith(deepBomb)
+	bombConfig    = configWith(deepBomb)
 )
 
 func indentItem(s string) string {
@@ -95,6 +107,7 @@ func TestCLI(t *testing.T) {
 	serviceFile := write("service.yaml", service)
 	badConfigFile := write("bad-config.yaml", strings.Replace(config, "provider: gemini", "provider: gemni", 1))
 	bombFile := write("bomb.yaml", service+"---\n"+bombConfigMap)
+	bombConfigFile := write("bomb-config.yaml", bombConfig)
 
 	for _, tc := range []struct {
 		name   string
@@ -126,10 +139,13 @@ func TestCLI(t *testing.T) {
 		{name: "plain-object", stdin: service, exit: 1, stdout: "empty"},
 		{name: "resourcelist-and-more", stdin: resourceList(service, config) + "---\n" + service, exit: 1, stdout: "empty"},
 		{name: "resourcelist-between-separators", stdin: "---\n" + resourceList(service, config) + "---\n# end\n", exit: 0, stdout: "resourcelist"},
-		// An alias bomb passes through an object the function does not change.
+		// An alias bomb passes through an object the function does not change, and is refused
+		// in one it reads whole.
 		{name: "alias-bomb", stdin: resourceListOf(config, service, bombConfigMap), exit: 0, stdout: "resourcelist", holds: "a8: &a8 [*a7, *a7"},
+		{name: "alias-bomb-in-service", stdin: resourceListOf(config, bombService), exit: 1, stdout: "resourcelist"},
 		{name: "alias-bomb-standalone", args: []string{configFile, bombFile}, exit: 0, stdout: "yaml", holds: "a8: &a8 [*a7, *a7"},
 		{name: "metadata-alias", stdin: resourceListOf(config, service, "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c, namespace: llm}\n", "apiVersion: v1\nkind: Secret\nmetadata: *m\n"), exit: 1, stdout: "empty"},
+		{name: "alias-bomb-in-config-standalone", args: []string{bombConfigFile, serviceFile}, exit: 1, stdout: "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -324,4 +340,65 @@ func readFileString(t *testing.T, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// BenchmarkAliasBombs runs the program on alias bombs of several shapes, in each place and
+// mode: each must pass through (in a ConfigMap) or fail with an error (where the function
+// reads it whole), in well under 50 MB and 1 s. near-limit is the costliest input the function
+// accepts: aliases that expand an LLMInferenceService by 8,289 nodes, under the limit of 10,000.
+func BenchmarkAliasBombs(b *testing.B) {
+	dir := b.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(b, os.WriteFile(path, []byte(content), 0o600))
+		return path
+	}
+	shapes := []struct {
+		name   string
+		levels func(string) string
+	}{
+		{"deep", deepBomb},                 // 9 levels of 9
+		{"wide", shape(2, 3000, true)},     // 3,000 aliases of 3,000 strings
+		{"narrow", shape(40, 2, true)},     // 40 levels of 2
+		{"near-limit", shape(4, 9, false)}, // 8,289 nodes: accepted
+	}
+	type bench struct {
+		name  string
+		args  []string
+		stdin string
+		exit  int
+	}
+	var benches []bench
+	for _, s := range shapes {
+		serviceExit := 1
+		if s.name == "near-limit" {
+			serviceExit = 0
+		}
+		benches = append(benches,
+			bench{"resourcelist/configmap/" + s.name, nil, resourceListOf(config, service, configMapWith(s.levels)), 0},
+			bench{"resourcelist/service/" + s.name, nil, resourceListOf(config, serviceWith(s.levels)), serviceExit},
+			// The settings are lists, not strings: refused after the aliases are resolved.
+			bench{"resourcelist/functionconfig/" + s.name, nil, resourceListOf(configWith(s.levels), service), 1},
+			bench{"standalone/configmap/" + s.name, []string{write("config.yaml", config), write(s.name+"-cm.yaml", service+"---\n"+configMapWith(s.levels))}, "", 0},
+			bench{"standalone/service/" + s.name, []string{write("config.yaml", config), write(s.name+"-svc.yaml", serviceWith(s.levels))}, "", serviceExit},
+			bench{"standalone/functionconfig/" + s.name, []string{write(s.name+"-fc.yaml", configWith(s.levels)), write("svc.yaml", service)}, "", 1},
+		)
+	}
+	// Many small objects whose metadata aliases one anchor: refused once they add up.
+	many := []string{configMapWith(shape(2, 9, false)), service}
+	for i := range 2000 {
+		many = append(many, fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: llm, annotations: *a1}\n", i))
+	}
+	benches = append(benches, bench{"resourcelist/many-items", nil, resourceListOf(config, many...), 1})
+	for _, bc := range benches {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var stderr bytes.Buffer
+				if code := run(bc.args, strings.NewReader(bc.stdin), io.Discard, &stderr); code != bc.exit {
+					b.Fatalf("exit %d, want %d: %s", code, bc.exit, stderr.String())
+				}
+			}
+		})
+	}
 }
