@@ -113,6 +113,7 @@ image:
 ## function and through kustomize (see the README's performance section)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./fn/processor
+	$(GO) test -run '^$$' -bench '^BenchmarkAliasBombs$$' -benchmem -count 1 ./fn
 	$(GO) run ./bench/compare
 
 ## fuzz: each fuzz target for 60 s; crashers stay in fn/processor/testdata/fuzz as regression cases
@@ -120,6 +121,7 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzProcessor$$' -fuzztime $(FUZZTIME) ./fn/processor
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) ./fn/processor
+	$(GO) test -run '^$$' -fuzz '^FuzzAliases$$' -fuzztime $(FUZZTIME) ./fn/processor
 
 vet:
 	$(GO) vet ./...

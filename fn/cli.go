@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
+	"github.com/llamastack-integration/llamastack-integration/fn/yamlnode"
 )
 
 // command runs the subcommands and flags; done says whether args named one.
@@ -137,7 +139,9 @@ func readFunctionConfig(path string) (*yaml.RNode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the functionConfig: %w", err)
 	}
-	docs, err := kio.FromBytes(b)
+	// Not kio.FromBytes: it expands every alias with no limit (an alias bomb would exhaust
+	// memory); the processor resolves them within a budget.
+	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(b), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse the functionConfig %s: %s", path, oneLine(err.Error()))
 	}
@@ -151,14 +155,46 @@ func readFunctionConfig(path string) (*yaml.RNode, error) {
 	return nil, fmt.Errorf("the functionConfig file %s holds %d documents; give exactly one %s (resources go after it on the command line)", path, len(docs), v1alpha1.Kind)
 }
 
-// resourceListFraming says what is wrong when a ResourceList is followed by more documents,
-// which kustomize and kpt never send and which would otherwise be read as plain resources.
-func resourceListFraming(input []byte) string {
-	docs, err := kio.FromBytes(input)
-	if err != nil || len(docs) < 2 || docs[0].GetKind() != "ResourceList" {
-		return ""
+// documentSeparator is where kyaml's reader splits a stream into documents: a line that
+// starts with ---.
+var documentSeparator = regexp.MustCompile(`\n---.*\n`)
+
+// oneResourceList returns the one document of the input on stdin, dropping empty documents
+// (a leading or trailing ---) next to it, since kyaml takes a ResourceList for a plain
+// resource unless it is alone. It refuses several documents, which kustomize and kpt never
+// send and which would be read as plain resources with no functionConfig. It parses nothing
+// unless it refuses, so it costs one scan of the input.
+func oneResourceList(input []byte) ([]byte, error) {
+	if !bytes.Contains(input, []byte("\n---")) {
+		return input, nil
 	}
-	return fmt.Sprintf("the input is a ResourceList followed by %d more document(s); send one ResourceList (put every resource under its items), or resources alone with a functionConfig file: %s CONFIG [INPUT...]", len(docs)-1, name)
+	var docs [][]byte
+	start := 0
+	for _, loc := range documentSeparator.FindAllIndex(input, -1) {
+		if rest := bytes.TrimSpace(input[loc[0]+4 : loc[1]]); len(rest) > 0 && rest[0] != '#' {
+			return input, nil // kyaml refuses this separator, and says why
+		}
+		docs = appendDocument(docs, input[start:loc[0]])
+		start = loc[1]
+	}
+	docs = appendDocument(docs, input[start:])
+	if len(docs) < 2 {
+		return bytes.Join(docs, nil), nil
+	}
+	if first, err := yaml.Parse(string(docs[0])); err == nil && first.GetKind() == kio.ResourceListKind {
+		return nil, fmt.Errorf("the input is a ResourceList followed by %d more document(s); send one ResourceList (put every resource under its items), or resources alone with a functionConfig file: %s CONFIG [INPUT...]", len(docs)-1, name)
+	}
+	return nil, fmt.Errorf("the input is %d documents and no ResourceList; kustomize and kpt send one ResourceList, and to run on plain resources give the functionConfig file first: %s CONFIG [INPUT...]", len(docs), name)
+}
+
+// appendDocument appends doc to docs unless it holds nothing but blank lines and comments.
+func appendDocument(docs [][]byte, doc []byte) [][]byte {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		if line = bytes.TrimSpace(line); len(line) > 0 && line[0] != '#' {
+			return append(docs, doc)
+		}
+	}
+	return docs
 }
 
 // readError turns kyaml's read error into one line without its internal prefixes.
@@ -166,6 +202,11 @@ func readError(err error) string {
 	msg := oneLine(err.Error())
 	for _, prefix := range []string{"failed to read ResourceList input: ", "MalformedYAMLError: "} {
 		msg = strings.ReplaceAll(msg, prefix, "")
+	}
+	if _, alias, ok := strings.Cut(msg, "expected MappingNode but got AliasNode: node contents: "); ok {
+		// kyaml's framework sets annotations on every item before the function runs, and
+		// cannot when an item's metadata is an alias.
+		return fmt.Sprintf("an item's metadata is the YAML alias %s, which kyaml's function framework cannot read; write the metadata out (its fields may be aliases, such as labels: *common)", yamlnode.Printable(yamlnode.Truncate(alias)))
 	}
 	if strings.Contains(msg, "wrong node kind: expected MappingNode") {
 		return "every item must be a Kubernetes object (a map with apiVersion, kind and metadata), but one is not: " + msg

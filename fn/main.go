@@ -51,9 +51,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	p := &processor.Processor{}
 	err = framework.Execute(p, rw)
 	failed := report(stderr, rw, p, err)
-	// kpt reads error results from the ResourceList on stdout; a standalone run has no
-	// ResourceList to carry them, so it writes nothing.
-	if !failed || !rw.NoWrap {
+	// kpt reads error results from the ResourceList on stdout. A run that failed without
+	// one (standalone, or plain resources on stdin) writes nothing: a pipe would take
+	// resources on stdout for the output.
+	if !failed || rw.WrappingKind == kio.ResourceListKind {
 		_, _ = stdout.Write(out.Bytes())
 	}
 	if failed {
@@ -71,8 +72,8 @@ func readerWriter(args []string, stdin io.Reader) (*kio.ByteReadWriter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the input: %w", err)
 		}
-		if problem := resourceListFraming(input); problem != "" {
-			return nil, fmt.Errorf("%s", problem)
+		if input, err = oneResourceList(input); err != nil {
+			return nil, err
 		}
 		return &kio.ByteReadWriter{Reader: bytes.NewReader(input), KeepReaderAnnotations: true}, nil
 	}

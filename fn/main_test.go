@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +32,56 @@ func resourceList(items, fc string) string {
 	return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + indentItem(items) + "functionConfig:\n" + indent(fc)
 }
 
+func resourceListOf(fc string, items ...string) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for _, item := range items {
+		b.WriteString(indentItem(item))
+	}
+	return b.String() + "functionConfig:\n" + indent(fc)
+}
+
+// anchorLevels is levels YAML anchors a0, a1, ... in a map at indent: a0 a list of width
+// strings, each other a list of width aliases of the one before, and (with alias) a key bomb
+// that aliases the last. Nine levels of nine name 9^9 strings in a few hundred bytes.
+func anchorLevels(indent string, levels, width int, alias bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%sa0: &a0 [%s]\n", indent, strings.TrimSuffix(strings.Repeat("x, ", width), ", "))
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "%sa%d: &a%d [%s]\n", indent, i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), width), ", "))
+	}
+	if alias {
+		fmt.Fprintf(&b, "%sbomb: *a%d\n", indent, levels-1)
+	}
+	return b.String()
+}
+
+// configMapWith, serviceWith and configWith are the places of an alias bomb: an object the
+// function leaves alone, and the two it reads whole.
+func configMapWith(anchors func(indent string) string) string {
+	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb, namespace: llm}\ndata:\n" + anchors("  ")
+}
+
+func serviceWith(anchors func(indent string) string) string {
+	return "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: llamastack, namespace: llm}\nspec:\n  template:\n" + anchors("    ")
+}
+
+func configWith(anchors func(indent string) string) string {
+	return "apiVersion: llamastack.opendatahub.io/v1alpha1\nkind: LlamastackIntegration\nmetadata: {name: gemini}\nspec:\n  provider: gemini\n  settings:\n" + anchors("    ")
+}
+
+// shape is anchorLevels at any indent.
+func shape(levels, width int, alias bool) func(string) string {
+	return func(indent string) string { return anchorLevels(indent, levels, width, alias) }
+}
+
+var (
+	deepBomb      = shape(9, 9, true) // the issue's bomb: 9^9 strings
+	bombConfigMap = configMapWith(deepBomb)
+	bombService   = serviceWith(deepBomb)
+	bombConfig    = configWith(deepBomb)
+)
+
 func indentItem(s string) string {
 	if s == "" {
 		return ""
@@ -54,6 +106,8 @@ func TestCLI(t *testing.T) {
 	configFile := write("config.yaml", config)
 	serviceFile := write("service.yaml", service)
 	badConfigFile := write("bad-config.yaml", strings.Replace(config, "provider: gemini", "provider: gemni", 1))
+	bombFile := write("bomb.yaml", service+"---\n"+bombConfigMap)
+	bombConfigFile := write("bomb-config.yaml", bombConfig)
 
 	for _, tc := range []struct {
 		name   string
@@ -61,6 +115,7 @@ func TestCLI(t *testing.T) {
 		stdin  string
 		exit   int
 		stdout string // "resourcelist", "yaml", "empty", or text it must contain
+		holds  string // text stdout must also hold
 	}{
 		{name: "ok", stdin: resourceList(service, config), exit: 0, stdout: "resourcelist"},
 		{name: "quiet", stdin: resourceList(service, strings.Replace(config, "{provider: gemini}", "{provider: gemini, quiet: true}", 1)), exit: 0, stdout: "resourcelist"},
@@ -79,6 +134,19 @@ func TestCLI(t *testing.T) {
 		{name: "version", args: []string{"--version"}, exit: 0, stdout: "llamastack-integration dev\n"},
 		{name: "schema", args: []string{"--schema"}, exit: 0, stdout: `"title": "LlamastackIntegration"`},
 		{name: "help-reference", args: []string{"--help"}, exit: 0, stdout: "spec.maas.subscription.tokenRateLimits[].window (string, required)"},
+		// On an error, stdout is empty or one whole ResourceList, never plain resources.
+		{name: "plain-documents", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + service, exit: 1, stdout: "empty"},
+		{name: "plain-object", stdin: service, exit: 1, stdout: "empty"},
+		// The ResourceList holds an alias bomb: the framing check must not expand it.
+		{name: "resourcelist-and-more", stdin: resourceListOf(config, service, bombConfigMap) + "---\n" + service, exit: 1, stdout: "empty"},
+		{name: "resourcelist-between-separators", stdin: "---\n" + resourceList(service, config) + "---\n# end\n", exit: 0, stdout: "resourcelist"},
+		// An alias bomb passes through an object the function does not change, and is refused
+		// in one it reads whole.
+		{name: "alias-bomb", stdin: resourceListOf(config, service, bombConfigMap), exit: 0, stdout: "resourcelist", holds: "a8: &a8 [*a7, *a7"},
+		{name: "alias-bomb-in-service", stdin: resourceListOf(config, bombService), exit: 1, stdout: "resourcelist"},
+		{name: "alias-bomb-standalone", args: []string{configFile, bombFile}, exit: 0, stdout: "yaml", holds: "a8: &a8 [*a7, *a7"},
+		{name: "metadata-alias", stdin: resourceListOf(config, service, "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c, namespace: llm}\n", "apiVersion: v1\nkind: Secret\nmetadata: *m\n"), exit: 1, stdout: "empty"},
+		{name: "alias-bomb-in-config-standalone", args: []string{bombConfigFile, serviceFile}, exit: 1, stdout: "empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -99,6 +167,7 @@ func TestCLI(t *testing.T) {
 			default:
 				require.Contains(t, stdout.String(), tc.stdout)
 			}
+			require.Contains(t, stdout.String(), tc.holds)
 			for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
 				if line != "" {
 					require.True(t, strings.HasPrefix(line, "llamastack-integration: "), "every stderr line names the function: %q", line)
@@ -272,4 +341,71 @@ func readFileString(t *testing.T, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// BenchmarkAliasBombs runs the program on alias bombs of several shapes, in each place and
+// mode: each must pass through (in a ConfigMap) or fail with an error (where the function
+// reads it whole), in well under 50 MB and 1 s. near-limit is the costliest input the function
+// accepts: aliases that expand an LLMInferenceService by 8,289 nodes, under the limit of 10,000.
+func BenchmarkAliasBombs(b *testing.B) {
+	dir := b.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(b, os.WriteFile(path, []byte(content), 0o600))
+		return path
+	}
+	shapes := []struct {
+		name   string
+		levels func(string) string
+	}{
+		{"deep", deepBomb},                 // 9 levels of 9
+		{"wide", shape(2, 3000, true)},     // 3,000 aliases of 3,000 strings
+		{"narrow", shape(40, 2, true)},     // 40 levels of 2
+		{"near-limit", shape(4, 9, false)}, // 8,289 nodes: accepted
+	}
+	type bench struct {
+		name  string
+		args  []string
+		stdin string
+		exit  int
+	}
+	var benches []bench
+	for _, s := range shapes {
+		serviceExit := 1
+		if s.name == "near-limit" {
+			serviceExit = 0
+		}
+		benches = append(benches,
+			bench{"resourcelist/configmap/" + s.name, nil, resourceListOf(config, service, configMapWith(s.levels)), 0},
+			bench{"resourcelist/service/" + s.name, nil, resourceListOf(config, serviceWith(s.levels)), serviceExit},
+			// The settings are lists, not strings: refused after the aliases are resolved.
+			bench{"resourcelist/functionconfig/" + s.name, nil, resourceListOf(configWith(s.levels), service), 1},
+			bench{"standalone/configmap/" + s.name, []string{write("config.yaml", config), write(s.name+"-cm.yaml", service+"---\n"+configMapWith(s.levels))}, "", 0},
+			bench{"standalone/service/" + s.name, []string{write("config.yaml", config), write(s.name+"-svc.yaml", serviceWith(s.levels))}, "", serviceExit},
+			bench{"standalone/functionconfig/" + s.name, []string{write(s.name+"-fc.yaml", configWith(s.levels)), write("svc.yaml", service)}, "", 1},
+		)
+	}
+	// Many objects whose labels alias one map of nine labels (19 nodes): refused once they
+	// add up to the limit, at the 527th. (Each item costs about 100 KB through kyaml,
+	// aliases or not, so this input is kept small.)
+	labels := "{" + strings.TrimSuffix(strings.Repeat("k: v, ", 9), ", ") + "}"
+	for i := range 9 {
+		labels = strings.Replace(labels, "k:", fmt.Sprintf("k%d:", i), 1)
+	}
+	many := []string{"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: common, namespace: llm, labels: &common " + labels + "}\n", service}
+	for i := range 600 {
+		many = append(many, fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d, namespace: llm, labels: *common}\n", i))
+	}
+	benches = append(benches, bench{"resourcelist/many-items", nil, resourceListOf(config, many...), 1})
+	for _, bc := range benches {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var stderr bytes.Buffer
+				if code := run(bc.args, strings.NewReader(bc.stdin), io.Discard, &stderr); code != bc.exit {
+					b.Fatalf("exit %d, want %d: %s", code, bc.exit, stderr.String())
+				}
+			}
+		})
+	}
 }

@@ -52,11 +52,17 @@ func New() framework.ResourceListProcessor { return &Processor{} }
 // input untouched.
 func (p *Processor) Process(rl *framework.ResourceList) error {
 	p.Summaries = nil // a processor may run more than once (kyaml's test harness, benchmarks)
+	if failed := resolveConfigAliases(rl); len(failed) > 0 {
+		return fail(rl, failed)
+	}
 	cfg, configRef, warnings, failed := loadConfig(rl)
 	if len(failed) > 0 {
 		return fail(rl, failed)
 	}
 	rl.Items = expandLists(rl.Items)
+	if failed := resolveAliases(rl.Items); len(failed) > 0 {
+		return fail(rl, failed)
+	}
 	if failed := checkItems(rl.Items); len(failed) > 0 {
 		return fail(rl, failed)
 	}
@@ -115,9 +121,7 @@ func checkItems(items []*yaml.RNode) framework.Results {
 	var malformed framework.Results
 	for i, item := range items {
 		if problem := yamlnode.CheckObjectShape(item.YNode()); problem != "" {
-			apiVersion, kind, namespace, name := yamlnode.Identity(item.YNode())
-			id := &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: apiVersion, Kind: kind}, NameMeta: yaml.NameMeta{Name: name, Namespace: namespace}}
-			malformed = append(malformed, result(framework.Error, id, fmt.Sprintf("items[%d]", i), problem+"; this is not a valid Kubernetes object"))
+			malformed = append(malformed, result(framework.Error, identity(item.YNode()), fmt.Sprintf("items[%d]", i), problem+"; this is not a valid Kubernetes object"))
 		}
 	}
 	if len(malformed) > 0 {
@@ -219,10 +223,10 @@ func results(severity framework.Severity, id *yaml.ResourceIdentifier, problems 
 func expandLists(items []*yaml.RNode) []*yaml.RNode {
 	var out []*yaml.RNode
 	for _, item := range items {
-		kind := yamlnode.Field(item.YNode(), "kind")
-		apiVersion := yamlnode.Field(item.YNode(), "apiVersion")
+		// Through aliases: resolveAliases runs on the Lists' items, after this.
+		apiVersion, kind, _, _ := yamlnode.Identity(item.YNode())
 		list := yamlnode.Field(item.YNode(), "items")
-		if kind == nil || kind.Value != "List" || apiVersion == nil || apiVersion.Value != "v1" || list == nil || list.Kind != yaml.SequenceNode {
+		if kind != "List" || apiVersion != "v1" || list == nil || list.Kind != yaml.SequenceNode {
 			out = append(out, item)
 			continue
 		}
@@ -404,8 +408,12 @@ func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, stri
 }
 
 func isLLMInferenceService(item *yaml.RNode) bool {
-	group, _, _ := strings.Cut(item.GetApiVersion(), "/")
-	return item.GetKind() == LLMInferenceServiceKind && group == KServeGroup
+	return isLLMInferenceServiceType(item.GetApiVersion(), item.GetKind())
+}
+
+func isLLMInferenceServiceType(apiVersion, kind string) bool {
+	group, _, _ := strings.Cut(apiVersion, "/")
+	return kind == LLMInferenceServiceKind && group == KServeGroup
 }
 
 // matches reports whether want is empty, the current value, or a value kustomize recorded

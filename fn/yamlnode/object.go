@@ -49,23 +49,21 @@ func CheckObjectShape(node *yaml.Node) string {
 	return ""
 }
 
-// Identity reads apiVersion, kind, namespace and name without kyaml's accessors, so it is
-// safe on objects that CheckObjectShape refuses; missing or odd fields read as "".
+// Identity reads apiVersion, kind, namespace and name without kyaml's accessors, through
+// aliases, so it is safe on objects that CheckObjectShape refuses and on objects whose aliases
+// are not resolved yet; missing or odd fields read as "".
 func Identity(node *yaml.Node) (apiVersion, kind, namespace, name string) {
-	scalar := func(m *yaml.Node, key string) string {
-		if m == nil || m.Kind != yaml.MappingNode {
-			return ""
-		}
-		if v := Field(m, key); v != nil && v.Kind == yaml.ScalarNode {
-			return v.Value
-		}
-		return ""
-	}
-	meta := (*yaml.Node)(nil)
-	if node != nil && node.Kind == yaml.MappingNode {
-		meta = Field(node, "metadata")
-	}
+	node = deref(node)
+	meta := deref(Field(node, "metadata"))
 	return scalar(node, "apiVersion"), scalar(node, "kind"), scalar(meta, "namespace"), scalar(meta, "name")
+}
+
+// scalar is the value of the scalar at key in map m, through an alias, or "".
+func scalar(m *yaml.Node, key string) string {
+	if v := deref(Field(m, key)); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
 }
 
 // Redact replaces the scalar at path in an object (a field path such as
