@@ -283,16 +283,26 @@ func modelNameCollisions(items, targets []*yaml.RNode) framework.Results {
 			byModel[k] = append(byModel[k], item.GetName())
 		}
 	}
+	// Sorted and printable once per model: every target of a namespace names all the others.
+	printable := map[key][]string{}
+	for k, names := range byModel {
+		sort.Strings(names)
+		printable[k] = make([]string, len(names))
+		for i, n := range names {
+			printable[k][i] = yamlnode.Printable(n)
+		}
+	}
 	var warnings framework.Results
 	for _, t := range targets {
 		k := key{t.GetNamespace(), modelName(t)}
-		others := slices.DeleteFunc(slices.Clone(byModel[k]), func(n string) bool { return n == t.GetName() })
+		var others []string
+		for i, n := range byModel[k] {
+			if n != t.GetName() {
+				others = append(others, printable[k][i])
+			}
+		}
 		if k.model == "" || len(others) == 0 {
 			continue
-		}
-		sort.Strings(others)
-		for i, n := range others {
-			others[i] = yamlnode.Printable(n)
 		}
 		warnings = append(warnings, result(framework.Warning, ref(t), "spec.model.name", fmt.Sprintf(
 			"%q is also served by %s %s in this namespace: the gateway's model-based routing reaches only one of them, and KServe raises a ModelNameCollision warning; serve them from different namespaces, or ignore this if you mean to split traffic between them",
