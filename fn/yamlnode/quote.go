@@ -3,6 +3,7 @@ package yamlnode
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -29,12 +30,19 @@ func QuoteAmbiguous(n *yaml.Node) {
 	if n == nil {
 		return
 	}
-	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.ShortTag() == yaml.NodeTagString && (n.Value == "" || yaml11NonString.MatchString(n.Value)) {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.ShortTag() == yaml.NodeTagString && (n.Value == "" || mayBeNonString(n.Value)) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	for _, c := range n.Content {
 		QuoteAmbiguous(c)
 	}
+}
+
+// mayBeNonString reports whether a YAML 1.1 reader reads v as another type. Every such
+// scalar starts with one of a few characters: checking that first spares the regular
+// expression on nearly every scalar (the function quotes each of its targets' scalars).
+func mayBeNonString(v string) bool {
+	return strings.IndexByte("yYnNtTfFoO~+-.0123456789", v[0]) >= 0 && yaml11NonString.MatchString(v)
 }
 
 // DuplicateKeys returns the path of every mapping key that n holds twice. YAML forbids it,
