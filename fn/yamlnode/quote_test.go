@@ -1,6 +1,8 @@
 package yamlnode
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,5 +34,34 @@ func TestQuoteAmbiguous(t *testing.T) {
 		require.NoError(t, n.PipeE(yaml.SetField("name", yaml.NewStringRNode(plain))))
 		QuoteAmbiguous(n.YNode())
 		require.Equal(t, "name: "+plain+"\n", n.MustString(), "%q stays plain", plain)
+	}
+}
+
+// TestDuplicateKeys: every repeat of a key, by its path, in mappings small and large, under
+// sequences and empty keys; an alias is not followed.
+func TestDuplicateKeys(t *testing.T) {
+	large := "{"
+	for i := range 40 {
+		large += fmt.Sprintf("k%d: %d, ", i, i)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"{a: 1, b: 2}", ""},
+		{"{a: 1, b: 2, a: 3}", "a"},
+		{"{a: 1, a: 2, a: 3}", "a a"},
+		{"{spec: {x: 1, y: {z: 1, z: 2}, x: 2}}", "spec.y.z spec.x"},
+		{"{items: [{a: 1}, {b: 1, b: 2}]}", "items[1].b"},
+		{"[{a: 1, a: 2}, [{b: 1, b: 2}]]", "[0].a [1][0].b"},
+		{"{'': {a: 1, a: 2}}", "a"},
+		{"{metadata: {annotations: {a.b/c: x, a.b/c: y}}}", "metadata.annotations.a.b/c"},
+		{"{a: {x: 1}, a: {x: 1, x: 2}}", "a a.x"},
+		{"{base: &b {x: 1, x: 2}, use: *b}", "base.x"},
+		{large + "k7: again}", "k7"},
+		{large + "k0: {x: 1, x: 2}}", "k0 k0.x"},
+	} {
+		t.Run(tc.yaml[:min(len(tc.yaml), 40)], func(t *testing.T) {
+			n, err := yaml.Parse(tc.yaml)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, strings.Join(DuplicateKeys(n.YNode()), " "))
+		})
 	}
 }
