@@ -1,6 +1,6 @@
 // Package resourcelist generates the benchmark inputs: ResourceLists with a realistic mix
-// of an environment's resources (Deployments, Services, ConfigMaps) and 1% LLMInferenceServices,
-// as the function sees them in the top overlay of a GitOps repository.
+// of an environment's resources (Deployments, Services, ConfigMaps) and a share of
+// LLMInferenceServices, as the function sees them in the top overlay of a GitOps repository.
 package resourcelist
 
 import (
@@ -8,17 +8,34 @@ import (
 	"strings"
 )
 
-// Generate returns a ResourceList of n items (at least one LLMInferenceService) with a
-// gemini functionConfig that targets every LLMInferenceService. It is deterministic.
+// Generate returns a ResourceList of n items, 1% of them LLMInferenceServices (at least one),
+// with a gemini functionConfig that targets every LLMInferenceService. It is deterministic.
+// Every 100th item is a service, and the item's number picks one of 20 namespaces, so all
+// services share namespace team-0 and each has a model-name collision warning that names
+// every other one: the results grow with the square of the services.
 func Generate(n int) []byte {
+	return generate(n, 100, func(i int) string { return fmt.Sprintf("team-%d", i%20) })
+}
+
+// WithServices is Generate with services LLMInferenceServices in n items, spread evenly,
+// five to a namespace: each model-name collision warning names four others, so the output,
+// like the input, grows linearly with the services.
+func WithServices(n, services int) []byte {
+	every := max(1, n/max(1, services))
+	return generate(n, every, func(i int) string { return fmt.Sprintf("models-%d", i/every/5) })
+}
+
+// generate writes n items, every every-th one an LLMInferenceService in the namespace that
+// serviceNamespace gives for its number.
+func generate(n, every int, serviceNamespace func(i int) string) []byte {
 	var b strings.Builder
 	b.Grow(n * 700)
 	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
 	for i := 0; i < n; i++ {
 		ns := fmt.Sprintf("team-%d", i%20)
 		switch {
-		case i%100 == 0:
-			fmt.Fprintf(&b, llmInferenceService, i, ns)
+		case i%every == 0:
+			fmt.Fprintf(&b, llmInferenceService, i, serviceNamespace(i))
 		case i%3 == 0:
 			fmt.Fprintf(&b, deployment, i, ns, i, i, i, i)
 		case i%3 == 1:

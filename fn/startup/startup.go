@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"slices"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -148,10 +150,20 @@ func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 // ConfigMapName names the ConfigMap of isvc after its content, so that a change of
 // settings or start-up rolls the pod.
 func ConfigMapName(isvc *yaml.RNode, cfg *config.Config) string {
-	files := Files(isvc, cfg)
-	h := sha256.New()
-	for _, key := range []string{"launch.py", "settings.json"} {
-		h.Write([]byte(key + "\x00" + files[key] + "\x00"))
-	}
+	h, _ := launcherHash().Clone() // SHA-256 always clones
+	hashFile(h, "settings.json", Files(isvc, cfg)["settings.json"])
 	return isvc.GetName() + "-startup-" + hex.EncodeToString(h.Sum(nil))[:10]
+}
+
+// launcherHash is the hash after launch.py, the same for every service: a name then hashes
+// only its settings.json, not the whole program once more (it is most of the ConfigMap).
+var launcherHash = sync.OnceValue(func() hash.Cloner {
+	h := sha256.New().(hash.Cloner)
+	hashFile(h, "launch.py", llamastack.Launcher())
+	return h
+})
+
+// hashFile adds one file of the ConfigMap to h: its key and content, each ended by a NUL.
+func hashFile(h hash.Hash, key, content string) {
+	h.Write([]byte(key + "\x00" + content + "\x00"))
 }
