@@ -27,7 +27,7 @@ func resolveConfigAliases(rl *framework.ResourceList) framework.Results {
 	fc := rl.FunctionConfig.YNode()
 	aliases := yamlnode.NewAliases(maxAliasNodes)
 	if cost := aliases.Cost(fc); !aliases.Charge(cost) {
-		return framework.Results{result(framework.Error, identity(fc), "", tooManyAliases(cost, aliases))}
+		return framework.Results{result(framework.Error, resourceID(fc), "", tooManyAliases(cost, aliases))}
 	}
 	yamlnode.Resolve(fc)
 	return nil
@@ -49,7 +49,7 @@ func resolveAliases(items []*yaml.RNode) framework.Results {
 			cost = min(cost+aliases.Cost(n), aliases.Limit()+1)
 		}
 		if !aliases.Charge(cost) {
-			return framework.Results{result(framework.Error, identity(item.YNode()), fmt.Sprintf("items[%d]%s", i, path), tooManyAliases(cost, aliases))}
+			return framework.Results{result(framework.Error, resourceID(item.YNode()), fmt.Sprintf("items[%d]%s", i, path), tooManyAliases(cost, aliases))}
 		}
 	}
 	for _, ps := range parts {
@@ -89,8 +89,8 @@ func tooManyAliases(cost int, aliases *yamlnode.Aliases) string {
 	return fmt.Sprintf("its YAML aliases (*name) expand to %s %d nodes, the function's limit per input (a guard against alias bombs); write it without anchors (&name) and aliases", size, aliases.Limit())
 }
 
-// identity names an object for a message, reading through aliases; it is safe on any shape.
-func identity(n *yaml.Node) *yaml.ResourceIdentifier {
+// resourceID names an object for a message, reading through aliases; it is safe on any shape.
+func resourceID(n *yaml.Node) *yaml.ResourceIdentifier {
 	apiVersion, kind, namespace, name := yamlnode.Identity(n)
 	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: apiVersion, Kind: kind}, NameMeta: yaml.NameMeta{Name: name, Namespace: namespace}}
 }

@@ -124,7 +124,7 @@ func checkItems(items []*yaml.RNode) framework.Results {
 	var malformed framework.Results
 	for i, item := range items {
 		if problem := yamlnode.CheckObjectShape(item.YNode()); problem != "" {
-			malformed = append(malformed, result(framework.Error, identity(item.YNode()), fmt.Sprintf("items[%d]", i), problem+"; this is not a valid Kubernetes object"))
+			malformed = append(malformed, result(framework.Error, resourceID(item.YNode()), fmt.Sprintf("items[%d]", i), problem+"; this is not a valid Kubernetes object"))
 		}
 	}
 	if len(malformed) > 0 {
