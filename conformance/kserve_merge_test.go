@@ -158,40 +158,11 @@ func violations(presetTemplate json.RawMessage, svc llmisvc) []string {
 	}
 	port := cmp.Or(env["OGX_PORT"].Value, env["LLAMA_STACK_PORT"].Value)
 	fact(port == "8000", "port", "the server's port variable (OGX_PORT, or LLAMA_STACK_PORT on Llama Stack 0.3) is %q, not 8000", port)
-	credentials := 0
-	for name, e := range env {
-		if _, isCredential := providers.BySecretEnv(name); isCredential && name != "GOOGLE_APPLICATION_CREDENTIALS" {
-			credentials++
-			fact(e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && e.Value == "", "api key", "%s must come from a secretKeyRef, never a literal", name)
-		}
-	}
-	if creds, ok := env["GOOGLE_APPLICATION_CREDENTIALS"]; ok {
-		credentials++
-		fact(strings.HasPrefix(creds.Value, "/var/run/secrets/llamastack/"), "api key", "GOOGLE_APPLICATION_CREDENTIALS must point at the mounted credentials file")
-	}
-	for name, e := range env {
-		// The ODH OGX image's entrypoint reads <VAR>_FILE: the key is a file of the mounted Secret.
-		if base, isFile := strings.CutSuffix(name, "_FILE"); isFile {
-			if _, isCredential := providers.BySecretEnv(base); isCredential {
-				credentials++
-				fact(strings.HasPrefix(e.Value, "/var/run/secrets/llamastack/"), "api key", "%s must point at a file of the mounted Secret", name)
-				_, both := env[base]
-				fact(!both, "api key", "%s and %s are both set; the entrypoint refuses that", base, name)
-			}
-		}
-	}
+	credentials := credentialFacts(env, fact)
 	_, ollama := env["OLLAMA_URL"]
 	fact(credentials > 0 || ollama, "api key", "main reads no provider credentials")
 
-	mounted := false
-	for _, m := range main.VolumeMounts {
-		mounted = mounted || (m.MountPath == "/var/run/kserve/tls" && m.Name == "tls-certs")
-	}
-	volume := false
-	for _, vol := range pod.Volumes {
-		volume = volume || vol.Name == "tls-certs"
-	}
-	fact(mounted && volume, "tls", "the tls-certs volume must be mounted at /var/run/kserve/tls")
+	fact(tlsMounted(main, pod), "tls", "the tls-certs volume must be mounted at /var/run/kserve/tls")
 
 	evaluator, err := policy.NewEvaluator(policy.DefaultChecks())
 	if err != nil {
@@ -201,6 +172,45 @@ func violations(presetTemplate json.RawMessage, svc llmisvc) []string {
 		fact(r.Allowed, "pod security restricted", "%s: %s", r.ForbiddenReason, r.ForbiddenDetail)
 	}
 	return v
+}
+
+// tlsMounted says main mounts KServe's tls-certs volume at the certificate's path.
+func tlsMounted(main corev1.Container, pod corev1.PodSpec) bool {
+	mounted := false
+	for _, m := range main.VolumeMounts {
+		mounted = mounted || (m.MountPath == "/var/run/kserve/tls" && m.Name == "tls-certs")
+	}
+	volume := false
+	for _, vol := range pod.Volumes {
+		volume = volume || vol.Name == "tls-certs"
+	}
+	return mounted && volume
+}
+
+// credentialFacts checks how main reads each provider credential (a secretKeyRef, the
+// mounted credentials file, or a file of the mounted Secret that <VAR>_FILE names, which the
+// ODH OGX image's entrypoint reads) and counts them.
+func credentialFacts(env map[string]corev1.EnvVar, fact func(ok bool, name, format string, args ...any)) int {
+	credentials := 0
+	for name, e := range env {
+		if _, isCredential := providers.BySecretEnv(name); isCredential && name != "GOOGLE_APPLICATION_CREDENTIALS" {
+			credentials++
+			fact(e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && e.Value == "", "api key", "%s must come from a secretKeyRef, never a literal", name)
+		}
+		if base, isFile := strings.CutSuffix(name, "_FILE"); isFile {
+			if _, isCredential := providers.BySecretEnv(base); isCredential {
+				credentials++
+				fact(strings.HasPrefix(e.Value, "/var/run/secrets/llamastack/"), "api key", "%s must point at a file of the mounted Secret", name)
+				_, both := env[base]
+				fact(!both, "api key", "%s and %s are both set; the entrypoint refuses that", base, name)
+			}
+		}
+	}
+	if creds, ok := env["GOOGLE_APPLICATION_CREDENTIALS"]; ok {
+		credentials++
+		fact(strings.HasPrefix(creds.Value, "/var/run/secrets/llamastack/"), "api key", "GOOGLE_APPLICATION_CREDENTIALS must point at the mounted credentials file")
+	}
+	return credentials
 }
 
 func presetTemplate(t *testing.T, version string) json.RawMessage {
