@@ -148,35 +148,39 @@ func TestCLI(t *testing.T) {
 		{name: "metadata-alias", stdin: resourceListOf(config, service, "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c, namespace: llm}\n", "apiVersion: v1\nkind: Secret\nmetadata: *m\n"), exit: 1, stdout: "empty"},
 		{name: "alias-bomb-in-config-standalone", args: []string{bombConfigFile, serviceFile}, exit: 1, stdout: "empty"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
-			require.Equal(t, tc.exit, code, "exit code; stderr: %s", stderr.String())
-			switch tc.stdout {
-			case "empty":
-				require.Empty(t, stdout.String())
-			case "resourcelist", "yaml":
-				node, err := yaml.Parse(stdout.String())
-				require.NoError(t, err, "stdout is YAML")
-				if tc.stdout == "resourcelist" {
-					require.Equal(t, "ResourceList", node.GetKind())
-				} else {
-					require.Equal(t, "LLMInferenceService", node.GetKind())
-					require.NotContains(t, stdout.String(), "config.kubernetes.io/", "standalone output carries no function annotations")
-				}
-			default:
-				require.Contains(t, stdout.String(), tc.stdout)
-			}
-			require.Contains(t, stdout.String(), tc.holds)
-			for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
-				if line != "" {
-					require.True(t, strings.HasPrefix(line, "llamastack-integration: "), "every stderr line names the function: %q", line)
-				}
-			}
-			require.NotContains(t, stderr.String(), "goroutine", "no Go stack trace")
-			golden(t, filepath.Join("testdata", "cli", tc.name+".stderr"), strings.ReplaceAll(stderr.String(), dir, "$TMP"))
-		})
+		t.Run(tc.name, func(t *testing.T) { checkCLI(t, dir, tc.name, tc.args, tc.stdin, tc.exit, tc.stdout, tc.holds) })
 	}
+}
+
+// checkCLI runs the CLI on args and stdin and checks its exit code, its stdout ("resourcelist",
+// "yaml", "empty", or text it must contain, and holds), and its stderr against the golden file.
+func checkCLI(t *testing.T, dir, name string, args []string, stdin string, exit int, want, holds string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &stdout, &stderr)
+	require.Equal(t, exit, code, "exit code; stderr: %s", stderr.String())
+	switch want {
+	case "empty":
+		require.Empty(t, stdout.String())
+	case "resourcelist", "yaml":
+		node, err := yaml.Parse(stdout.String())
+		require.NoError(t, err, "stdout is YAML")
+		if want == "resourcelist" {
+			require.Equal(t, "ResourceList", node.GetKind())
+		} else {
+			require.Equal(t, "LLMInferenceService", node.GetKind())
+			require.NotContains(t, stdout.String(), "config.kubernetes.io/", "standalone output carries no function annotations")
+		}
+	default:
+		require.Contains(t, stdout.String(), want)
+	}
+	require.Contains(t, stdout.String(), holds)
+	for _, line := range strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n") {
+		if line != "" {
+			require.True(t, strings.HasPrefix(line, "llamastack-integration: "), "every stderr line names the function: %q", line)
+		}
+	}
+	require.NotContains(t, stderr.String(), "goroutine", "no Go stack trace")
+	golden(t, filepath.Join("testdata", "cli", name+".stderr"), strings.ReplaceAll(stderr.String(), dir, "$TMP"))
 }
 
 // TestSecretNeverOnStderr plants canaries in a Secret and a literal env value, then fails
