@@ -20,7 +20,8 @@ declare -A outvar=([lls03]=LLS_RUNTIME [ogx13]=OGX_RUNTIME [lls07]=LLS07_RUNTIME
 # runs (two clones' make test) never see a half-built runtime; a run that waited for the
 # lock, or lost the race, keeps the other's.
 build() (
-  local name=$1 target="$cache/$1" tmp lock
+  local name=$1 target tmp lock
+  target="$cache/$name-$(sources_hash "$name")"
   [[ -f "$target/.complete" ]] && exit 0
   [[ -f "$shared/${script[$name]}" && -f "$shared/upstream/MANIFEST.tsv" ]] ||
     { echo "server-runtimes: $shared/${script[$name]} or $shared/upstream is absent" >&2; exit 3; }
@@ -29,6 +30,7 @@ build() (
   flock "$lock"
   [[ -f "$target/.complete" ]] && exit 0
   tmp="$(mktemp -d "$target.tmp.XXXXXX")"
+  # (a runtime of older sources stays until removed by hand: another clone may still use it)
   trap 'rm -rf "$tmp"' EXIT
   echo "server-runtimes: building $name (../shared/${script[$name]})" >&2
   if ! env "${outvar[$name]}=$tmp/rt" sh "$shared/${script[$name]}" > "$tmp/build.log" 2>&1; then
@@ -41,10 +43,20 @@ build() (
   mv -T "$tmp/rt" "$target"
 )
 
+# sources_hash NAME: the build script's folder and the bundle's manifest, which name every
+# upstream source a runtime is built from.
+sources_hash() {
+  local dir
+  dir="$shared/${script[$1]%%/*}"
+  [[ -f "$shared/${script[$1]}" && -f "$shared/upstream/MANIFEST.tsv" ]] || { echo absent; return; }
+  (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum "$shared/upstream/MANIFEST.tsv" | cut -d' ' -f1) |
+    sha256sum | cut -c1-12
+}
+
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=(lls03 ogx13 lls07 odh-lls odh-ogx)
 for name in "${names[@]}"; do
   [[ -n "${script[$name]:-}" ]] || { echo "server-runtimes: unknown runtime $name" >&2; exit 2; }
   build "$name"
-  echo "$cache/$name"
+  echo "$cache/$name-$(sources_hash "$name")"
 done
