@@ -3,7 +3,8 @@
 # container's own command and args, as UID:GID (gid 0 as on OpenShift, or the image's), with
 # the pod's volumes at their mount paths, the image's filesystem and environment, a new /tmp,
 # and the command as PID 1 of its own PID namespace (so it gets the kubelet's SIGTERM, and
-# nothing it started outlives it). Nothing reaches the machine but the empty mount points.
+# nothing it started outlives it). Only the volumes mounted :rw are writable. Nothing reaches
+# the machine but the empty mount points.
 #
 # Usage: pod.sh LAYOUT RUNTIME UID GID MOUNT... -- VAR=value... -- COMMAND...
 #   LAYOUT   starter: the runtime found through PATH and PYTHONPATH (the starter images);
@@ -59,6 +60,11 @@ while [ "$n" -gt 0 ]; do
 done
 mount -t tmpfs -o mode=1777 pod-tmp /tmp
 mount -t proc proc /proc
+# Everything but the writable volumes is read-only, as under readOnlyRootFilesystem: a
+# write anywhere else (the image'"'"'s HOME, /tmp, /) fails the server, and so the test.
+mount -o remount,ro /opt
+mount -o remount,ro /tmp
+mount -o remount,bind,ro /
 cd "$(if [ -d /opt/app-root/src ]; then echo /opt/app-root/src; else echo /; fi)"
 exec "$@"'
 exec unshare --mount --pid --fork --propagation private -- /bin/sh -c "$setup" sh \
