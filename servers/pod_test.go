@@ -8,7 +8,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
 )
 
@@ -59,11 +62,18 @@ type pod struct {
 	env     []string
 	mounts  []string
 	data    string // the host folder behind the data volume
+	port    int    // where the server listens
 }
 
-// newPod builds the pod of service: secrets maps Secret name -> key -> value.
+// newPod builds the pod of service: secrets maps Secret name -> key -> value. The one change to
+// the render is the port: a free one instead of KServe's 8000 (the settings' port and the
+// port variable), so that runs on one machine, two clones' make test say, never meet.
 func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map[string]string) pod {
 	t.Helper()
+	port := freePort(t)
+	files := configMap.GetDataMap()
+	require.Contains(t, files["settings.json"], fmt.Sprintf(`"port": %d,`, kserve.Port), "the render serves on KServe's port")
+	files["settings.json"] = strings.Replace(files["settings.json"], fmt.Sprintf(`"port": %d,`, kserve.Port), fmt.Sprintf(`"port": %d,`, port), 1)
 	main, err := service.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
 	require.NoError(t, err)
 	var container struct {
@@ -85,9 +95,11 @@ func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map
 		} `yaml:"volumeMounts"`
 	}
 	require.NoError(t, main.YNode().Decode(&container))
-	p := pod{command: append(container.Command, container.Args...)}
+	p := pod{command: append(container.Command, container.Args...), port: port}
 	for _, e := range container.Env {
 		switch {
+		case e.ValueFrom == nil && e.Value == fmt.Sprint(kserve.Port) && strings.HasSuffix(e.Name, "_PORT"):
+			p.env = append(p.env, fmt.Sprintf("%s=%d", e.Name, port))
 		case e.ValueFrom == nil:
 			p.env = append(p.env, e.Name+"="+e.Value)
 		case e.ValueFrom.SecretKeyRef != nil:
@@ -99,7 +111,7 @@ func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map
 			}
 		}
 	}
-	volumes := volumeFolders(t, service, configMap, secrets)
+	volumes := volumeFolders(t, service, configMap.GetName(), files, secrets)
 	for _, m := range container.VolumeMounts {
 		dir, ok := volumes[m.Name]
 		if !ok && m.Name == "tls-certs" {
@@ -115,8 +127,18 @@ func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map
 	return p
 }
 
-// volumeFolders makes a folder for each of service's volumes.
-func volumeFolders(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map[string]string) map[string]string {
+// freePort is a TCP port nothing listens on now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// volumeFolders makes a folder for each of service's volumes: the start-up ConfigMap's files,
+// the Secrets' keys, an emptyDir.
+func volumeFolders(t *testing.T, service *yaml.RNode, configMap string, files map[string]string, secrets map[string]map[string]string) map[string]string {
 	t.Helper()
 	list, err := service.Pipe(yaml.Lookup("spec", "template", "volumes"))
 	require.NoError(t, err)
@@ -134,8 +156,8 @@ func volumeFolders(t *testing.T, service, configMap *yaml.RNode, secrets map[str
 		dir := hostDir(t)
 		switch {
 		case v.ConfigMap != nil:
-			require.Equal(t, configMap.GetName(), v.ConfigMap.Name)
-			for key, value := range configMap.GetDataMap() {
+			require.Equal(t, configMap, v.ConfigMap.Name)
+			for key, value := range files {
 				writeFile(t, filepath.Join(dir, key), value, 0o644)
 			}
 		case v.Secret != nil:

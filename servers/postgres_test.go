@@ -16,13 +16,12 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
 )
 
-// postgresPort is the private port of the tests' PostgreSQL, on 127.0.0.1 only.
-const postgresPort = "55491"
-
 // postgres starts Debian's PostgreSQL as its own unprivileged user (../shared's postgres.sh),
-// with a role and a database for the server, and stops it when the test ends.
-func postgres(t *testing.T, user, password, database string) {
+// on a free port of 127.0.0.1, with a role and a database for the server, and stops it when
+// the test ends. It returns the port.
+func postgres(t *testing.T, user, password, database string) string {
 	t.Helper()
+	postgresPort := fmt.Sprint(freePort(t))
 	script := filepath.Join("..", "..", "shared", "odhogxruntime", "postgres.sh")
 	if _, err := os.Stat(script); err != nil {
 		testskip.Skip(t, "the servers' state in PostgreSQL: ../shared/odhogxruntime/postgres.sh is absent")
@@ -31,10 +30,11 @@ func postgres(t *testing.T, user, password, database string) {
 	out, err := exec.Command("sh", script, "start", dir, postgresPort, user, password, database).CombinedOutput()
 	require.NoError(t, err, "starting PostgreSQL (.ci/run installs Debian's postgresql): %s", out)
 	t.Cleanup(func() { _ = exec.Command("sh", script, "stop", dir).Run() })
+	return postgresPort
 }
 
 // postgresSpec is the functionConfig of a line's image with its state in the tests' database.
-func postgresSpec(sl serverLine, provider *standIn, user string) string {
+func postgresSpec(sl serverLine, provider *standIn, postgresPort, user string) string {
 	return fmt.Sprintf(`    provider: openai
     image: %s
     tls: false
@@ -57,10 +57,10 @@ func TestServersSharePostgres(t *testing.T) {
 		}
 		t.Run(sl.line, func(t *testing.T) {
 			runtime := runtimeOf(t, sl)
-			postgres(t, "llamastack", "pg-canary-0451", "llamastack")
+			port := postgres(t, "llamastack", "pg-canary-0451", "llamastack")
 			provider := newStandIn(t)
 			secrets := map[string]map[string]string{"openai-openai-api-key": {"api-key": canary}, "llamastack-postgres": {"password": "pg-canary-0451"}}
-			service, configMap := render(t, postgresSpec(sl, provider, "llamastack"))
+			service, configMap := render(t, postgresSpec(sl, provider, port, "llamastack"))
 			first := start(t, sl, runtime, openShiftUID, "0", newPod(t, service, configMap, secrets), false)
 			status, body := first.chat(t, "gpt-4o")
 			require.Equal(t, http.StatusOK, status, body)
@@ -90,9 +90,9 @@ func TestServersFailOnTheirDatabase(t *testing.T) {
 		} {
 			t.Run(sl.line+"/"+tc.name, func(t *testing.T) {
 				runtime := runtimeOf(t, sl)
-				postgres(t, "llamastack", "pg-canary-0451", "llamastack")
+				port := postgres(t, "llamastack", "pg-canary-0451", "llamastack")
 				provider := newStandIn(t)
-				service, configMap := render(t, postgresSpec(sl, provider, tc.user))
+				service, configMap := render(t, postgresSpec(sl, provider, port, tc.user))
 				secrets := map[string]map[string]string{"openai-openai-api-key": {"api-key": canary}, "llamastack-postgres": {"password": tc.password}}
 				s := launch(t, sl, runtime, sl.uid, sl.gid, newPod(t, service, configMap, secrets), false)
 				code := s.wait(90 * time.Second)
@@ -102,7 +102,7 @@ func TestServersFailOnTheirDatabase(t *testing.T) {
 				if sl.line == "odh-ogx" {
 					// OGX exits 0 here; the start-up turns that into a failure naming the database.
 					require.Contains(t, s.log(), "could not start on its PostgreSQL database")
-					require.Contains(t, s.log(), "127.0.0.1:"+postgresPort)
+					require.Contains(t, s.log(), "127.0.0.1:"+port)
 				}
 			})
 		}

@@ -150,7 +150,7 @@ func launch(t *testing.T, sl serverLine, runtime, uid, gid string, p pod, tlsOn 
 	args = append(args, p.command...)
 	s := &server{output: &bytes.Buffer{}, done: make(chan int, 1),
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
-	s.base = map[bool]string{true: "https", false: "http"}[tlsOn] + "://127.0.0.1:8000"
+	s.base = fmt.Sprintf("%s://127.0.0.1:%d", map[bool]string{true: "https", false: "http"}[tlsOn], p.port)
 	s.cmd = exec.Command("./pod.sh", args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	require.NoError(t, s.cmd.Start())
