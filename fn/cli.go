@@ -153,7 +153,12 @@ func readFunctionConfig(path string) (*yaml.RNode, error) {
 
 // resourceListFraming says what is wrong when a ResourceList is followed by more documents,
 // which kustomize and kpt never send and which would otherwise be read as plain resources.
+// kyaml splits documents at lines starting with "---" after a newline: without one, the
+// input is one document, and it is not parsed a second time.
 func resourceListFraming(input []byte) string {
+	if !bytes.Contains(input, []byte("\n---")) {
+		return ""
+	}
 	docs, err := kio.FromBytes(input)
 	if err != nil || len(docs) < 2 || docs[0].GetKind() != "ResourceList" {
 		return ""
