@@ -324,6 +324,8 @@ func TestInputFraming(t *testing.T) {
 		{name: "empty config", args: []string{write("empty.yaml", "---\n"), base}, code: 1, stderr: "holds no document; give one LlamastackIntegration"},
 		{name: "a ResourceList followed by more documents", stdin: "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n" + indent(config) + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
 			code: 1, stderr: "the input is a ResourceList followed by 1 more document(s); send one ResourceList"},
+		{name: "one ResourceList whose first item is a ResourceList", stdin: "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: config.kubernetes.io/v1, kind: ResourceList, metadata: {name: inner}}\n- {apiVersion: serving.kserve.io/v1alpha1, kind: LLMInferenceService, metadata: {name: llamastack, namespace: llm}}\nfunctionConfig:\n" + indent(config),
+			code: 0},
 		{name: "a kubectl List in standalone mode", args: []string{write("fn.yaml", config), write("list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: serving.kserve.io/v1alpha1\n  kind: LLMInferenceService\n  metadata: {name: llamastack, namespace: llm}\n")}, code: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
