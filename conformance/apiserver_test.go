@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llamastack-integration/llamastack-integration/internal/testport"
 
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +46,7 @@ func startAPIServer(t *testing.T) *apiServer {
 	s := &apiServer{}
 	t.Cleanup(s.stop)
 
-	etcdPort, peerPort, apiPort := freePort(t), freePort(t), freePort(t)
+	etcdPort, peerPort, apiPort := testport.Free(t), testport.Free(t), testport.Free(t)
 	etcd := exec.Command(filepath.Join(bin, "etcd"),
 		"--data-dir", filepath.Join(dir, "etcd"),
 		"--listen-client-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
@@ -177,14 +178,6 @@ func (s *apiServer) installCRD(t *testing.T, path string) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func writeServiceAccountKey(t *testing.T, path string) {

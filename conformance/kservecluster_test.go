@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testport"
+
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 )
@@ -58,7 +60,7 @@ func startKServe(t *testing.T, version string, tls bool) *kserveCluster {
 	c := &kserveCluster{apiServer: startAPIServer(t), version: version, tls: tls}
 	dir := kserveDir(t, version)
 	tmp := t.TempDir()
-	port := freePort(t)
+	port := testport.Free(t)
 	caPEM := writeWebhookCerts(t, filepath.Join(tmp, "k8s-webhook-server", "serving-certs"))
 	webhookURL := fmt.Sprintf("https://127.0.0.1:%d", port)
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testport"
+
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -63,12 +65,12 @@ func startArgoCD(t *testing.T) *argoCD {
 	require.NoError(t, os.WriteFile(filepath.Join(pluginDir, "plugin.yaml"), []byte(plugin), 0o644))
 	a.start(t, env, filepath.Join(tmp, "cmp-server.log"), "cmp-server", "--config-dir-path", pluginDir, "--loglevel", "warn")
 
-	redis := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	redis := fmt.Sprintf("127.0.0.1:%d", testport.Free(t))
 	a.start(t, env, filepath.Join(tmp, "redis.log"), "redis", redis)
-	port := freePort(t)
+	port := testport.Free(t)
 	a.repoServer = fmt.Sprintf("127.0.0.1:%d", port)
 	a.start(t, env, filepath.Join(tmp, "repo-server.log"), "repo-server", "--address", "127.0.0.1", "--port", fmt.Sprint(port),
-		"--metrics-address", "127.0.0.1", "--metrics-port", fmt.Sprint(freePort(t)), "--disable-tls", "--redis", redis, "--loglevel", "warn")
+		"--metrics-address", "127.0.0.1", "--metrics-port", fmt.Sprint(testport.Free(t)), "--disable-tls", "--redis", redis, "--loglevel", "warn")
 	waitForPort(t, a.repoServer, filepath.Join(tmp, "repo-server.log"))
 	return a
 }
@@ -211,14 +213,6 @@ func asJSON(t *testing.T, objects []*yaml.RNode) []string {
 		out = append(out, string(b))
 	}
 	return out
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func waitForPort(t *testing.T, address, logPath string) {

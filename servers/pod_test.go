@@ -10,12 +10,13 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llamastack-integration/llamastack-integration/internal/testport"
 
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -70,7 +71,7 @@ type pod struct {
 // port variable), so that runs on one machine, two clones' make test say, never meet.
 func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map[string]string) pod {
 	t.Helper()
-	port := freePort(t)
+	port := testport.Free(t)
 	files := configMap.GetDataMap()
 	require.Contains(t, files["settings.json"], fmt.Sprintf(`"port": %d,`, kserve.Port), "the render serves on KServe's port")
 	files["settings.json"] = strings.Replace(files["settings.json"], fmt.Sprintf(`"port": %d,`, kserve.Port), fmt.Sprintf(`"port": %d,`, port), 1)
@@ -125,15 +126,6 @@ func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map
 		p.mounts = append(p.mounts, dir+":"+m.MountPath+mode)
 	}
 	return p
-}
-
-// freePort is a TCP port nothing listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // volumeFolders makes a folder for each of service's volumes: the start-up ConfigMap's files,

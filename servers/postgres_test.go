@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llamastack-integration/llamastack-integration/internal/testport"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/llamastack-integration/llamastack-integration/internal/testskip"
@@ -21,7 +23,7 @@ import (
 // the test ends. It returns the port.
 func postgres(t *testing.T, user, password, database string) string {
 	t.Helper()
-	postgresPort := fmt.Sprint(freePort(t))
+	postgresPort := fmt.Sprint(testport.Free(t))
 	script := filepath.Join("..", "..", "shared", "odhogxruntime", "postgres.sh")
 	if _, err := os.Stat(script); err != nil {
 		testskip.Skip(t, "the servers' state in PostgreSQL: ../shared/odhogxruntime/postgres.sh is absent")
