@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,20 +94,12 @@ func runtimeOf(t *testing.T, sl serverLine) string {
 	}
 	out, err := exec.Command(filepath.Join("..", "scripts", "server-runtimes.sh"), sl.runtime).CombinedOutput()
 	var exit *exec.ExitError
-	if err != nil && errorsAs(err, &exit) && exit.ExitCode() == 3 {
+	if errors.As(err, &exit) && exit.ExitCode() == 3 {
 		testskip.Skip(t, fmt.Sprintf("the %s line on its real server: %s", sl.line, strings.TrimSpace(string(out))))
 	}
 	require.NoError(t, err, "building the %s runtime: %s", sl.runtime, out)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return lines[len(lines)-1]
-}
-
-func errorsAs(err error, target **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 // server is a running pod.
