@@ -19,6 +19,7 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/config"
 	"github.com/llamastack-integration/llamastack-integration/fn/diag"
 	"github.com/llamastack-integration/llamastack-integration/fn/kserve"
+	"github.com/llamastack-integration/llamastack-integration/fn/llamastack"
 	"github.com/llamastack-integration/llamastack-integration/fn/maas"
 	"github.com/llamastack-integration/llamastack-integration/fn/providers"
 	"github.com/llamastack-integration/llamastack-integration/fn/startup"
@@ -158,7 +159,7 @@ func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 	// goes through text and back.
 	files := startup.Files(isvc, cfg)
 	data := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
-	for _, key := range []string{"launch.py", "settings.json"} {
+	for _, key := range slices.Concat(llamastack.ProgramNames(), []string{"settings.json"}) {
 		data.Content = append(data.Content,
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: key},
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: files[key], Style: yaml.LiteralStyle})

@@ -5,11 +5,13 @@
 package llamastack
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Line is one release line of the server: a starter distribution, whose configuration is
@@ -159,11 +161,27 @@ const DefaultImage = "docker.io/ogxai/distribution-starter:1.3.0"
 // llamastack/distribution-starter:<version>.
 const LegacyImage = "docker.io/llamastack/distribution-starter:0.3.5"
 
-//go:embed launch.py
-var launcher string
+// programFiles are the start-up program the pod runs: launch.py, its entry point, and the
+// modules it imports from its own folder.
+//
+//go:embed *.py
+var programFiles embed.FS
 
-// Launcher is the start-up program the pod runs.
-func Launcher() string { return launcher }
+// Program is the start-up program, file name to content: launch.py and its modules.
+var Program = sync.OnceValue(func() map[string]string {
+	entries, _ := programFiles.ReadDir(".")
+	files := make(map[string]string, len(entries))
+	for _, e := range entries {
+		b, _ := programFiles.ReadFile(e.Name())
+		files[e.Name()] = string(b)
+	}
+	return files
+})
+
+// ProgramNames are the program's file names, sorted.
+var ProgramNames = sync.OnceValue(func() []string {
+	return slices.Sorted(maps.Keys(Program()))
+})
 
 // LineNamed returns the line called name.
 func LineNamed(name string) (Line, bool) {

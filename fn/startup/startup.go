@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash"
+	"maps"
 	"slices"
 	"sync"
 
@@ -120,7 +121,8 @@ func ModelNames(isvc *yaml.RNode, cfg *config.Config) map[string][]string {
 	return names
 }
 
-// Files are the ConfigMap's data: launch.py and settings.json for isvc.
+// Files are the ConfigMap's data: the program (launch.py and its modules) and settings.json
+// for isvc.
 func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 	line := cfg.Line
 	settings := startupSettings{
@@ -144,7 +146,9 @@ func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 		})
 	}
 	b, _ := json.MarshalIndent(settings, "", "  ")
-	return map[string]string{"launch.py": llamastack.Launcher(), "settings.json": string(b) + "\n"}
+	files := maps.Clone(llamastack.Program())
+	files["settings.json"] = string(b) + "\n"
+	return files
 }
 
 // ConfigMapName names the ConfigMap of isvc after its content, so that a change of
@@ -155,11 +159,13 @@ func ConfigMapName(isvc *yaml.RNode, cfg *config.Config) string {
 	return isvc.GetName() + "-startup-" + hex.EncodeToString(h.Sum(nil))[:10]
 }
 
-// launcherHash is the hash after launch.py, the same for every service: a name then hashes
+// launcherHash is the hash after the program's files, the same for every service: a name then hashes
 // only its settings.json, not the whole program once more (it is most of the ConfigMap).
 var launcherHash = sync.OnceValue(func() hash.Cloner {
 	h := sha256.New().(hash.Cloner)
-	hashFile(h, "launch.py", llamastack.Launcher())
+	for _, name := range llamastack.ProgramNames() {
+		hashFile(h, name, llamastack.Program()[name])
+	}
 	return h
 })
 
