@@ -106,7 +106,7 @@ func TestKustomizeOverlays(t *testing.T) {
 			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
 			require.NoError(t, err, stderr)
 			// A clean render writes one summary line (spec.quiet leaves it out) and no warning.
-			require.Regexp(t, `^llamastack-integration: LLMInferenceService llm/`+o.provider+`-llamastack: configured for `+o.provider+` model [^:]+: [0-9]+ changes; generated ConfigMap llm/`+o.provider+`-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
+			require.Regexp(t, `^llamastack-integration: LLMInferenceService llm/`+o.provider+`-llamastack: configured for `+o.provider+` model [^:]+: [0-9]+ changes; generated ConfigMap llm/`+o.provider+`-llamastack-program-[0-9a-f]{10}, ConfigMap llm/`+o.provider+`-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
 
 			// The function really ran: kustomize silently skips exec functions without
 			// --enable-exec, and these fields exist only when it did.
@@ -246,7 +246,7 @@ func TestKpt(t *testing.T) {
 		}
 		entries, err := os.ReadDir(pkg)
 		require.NoError(t, err)
-		require.Len(t, entries, 6, "no duplicate files for generated objects (Kptfile, functionConfig, service, start-up ConfigMap, MaaSModelRef, NetworkPolicy)")
+		require.Len(t, entries, 7, "no duplicate files for generated objects (Kptfile, functionConfig, service, program and start-up ConfigMaps, MaaSModelRef, NetworkPolicy)")
 
 		// A new setting renames the start-up ConfigMap (its name carries its content's
 		// hash); the old one goes, so the package never holds two.
@@ -259,7 +259,7 @@ func TestKpt(t *testing.T) {
 		require.Contains(t, readFile(t, startup[0]), `"tls": null`)
 		entries, err = os.ReadDir(pkg)
 		require.NoError(t, err)
-		require.Len(t, entries, 6)
+		require.Len(t, entries, 7)
 	})
 	t.Run("eval", func(t *testing.T) {
 		pkg := copyPackage(t)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -27,9 +28,13 @@ import (
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
 )
 
+// configMaps are the rendered ConfigMaps' data, by name.
+type configMaps map[string]map[string]string
+
 // render runs the function on deploy/base with the functionConfig spec (YAML, indented as
-// under spec:) and returns the rendered service and its start-up ConfigMap.
-func render(t *testing.T, spec string) (service, configMap *yaml.RNode) {
+// under spec:) and returns the rendered service and its ConfigMaps (the program's and the
+// start-up's).
+func render(t *testing.T, spec string) (service *yaml.RNode, generated configMaps) {
 	t.Helper()
 	base, err := os.ReadFile(filepath.Join("..", "deploy", "base", "llminferenceservice.yaml"))
 	require.NoError(t, err)
@@ -42,17 +47,18 @@ func render(t *testing.T, spec string) (service, configMap *yaml.RNode) {
 	require.NoError(t, framework.Execute(processor.New(), rw), "the render failed")
 	items, err := kio.FromBytes(out.Bytes())
 	require.NoError(t, err)
+	generated = configMaps{}
 	for _, item := range items {
 		switch item.GetKind() {
 		case "LLMInferenceService":
 			service = item
 		case "ConfigMap":
-			configMap = item
+			generated[item.GetName()] = item.GetDataMap()
 		}
 	}
 	require.NotNil(t, service)
-	require.NotNil(t, configMap)
-	return service, configMap
+	require.Len(t, generated, 2, "the program's ConfigMap and the start-up's")
+	return service, generated
 }
 
 // pod is a rendered main container made runnable: its command, env and mounts, with each
@@ -69,12 +75,17 @@ type pod struct {
 // newPod builds the pod of service: secrets maps Secret name -> key -> value. The one change to
 // the render is the port: a free one instead of KServe's 8000 (the settings' port and the
 // port variable), so that runs on one machine, two clones' make test say, never meet.
-func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map[string]string) pod {
+func newPod(t *testing.T, service *yaml.RNode, rendered configMaps, secrets map[string]map[string]string) pod {
 	t.Helper()
 	port := testport.Free(t)
-	files := configMap.GetDataMap()
-	require.Contains(t, files["settings.json"], fmt.Sprintf(`"port": %d,`, kserve.Port), "the render serves on KServe's port")
-	files["settings.json"] = strings.Replace(files["settings.json"], fmt.Sprintf(`"port": %d,`, kserve.Port), fmt.Sprintf(`"port": %d,`, port), 1)
+	generated := configMaps{}
+	for name, files := range rendered {
+		generated[name] = maps.Clone(files)
+		if settings, ok := files["settings.json"]; ok {
+			require.Contains(t, settings, fmt.Sprintf(`"port": %d,`, kserve.Port), "the render serves on KServe's port")
+			generated[name]["settings.json"] = strings.Replace(settings, fmt.Sprintf(`"port": %d,`, kserve.Port), fmt.Sprintf(`"port": %d,`, port), 1)
+		}
+	}
 	main, err := service.Pipe(yaml.Lookup("spec", "template", "containers", "[name=main]"))
 	require.NoError(t, err)
 	var container struct {
@@ -112,7 +123,7 @@ func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map
 			}
 		}
 	}
-	volumes := volumeFolders(t, service, configMap.GetName(), files, secrets)
+	volumes := volumeFolders(t, service, generated, secrets)
 	for _, m := range container.VolumeMounts {
 		dir, ok := volumes[m.Name]
 		if !ok && m.Name == "tls-certs" {
@@ -128,16 +139,20 @@ func newPod(t *testing.T, service, configMap *yaml.RNode, secrets map[string]map
 	return p
 }
 
-// volumeFolders makes a folder for each of service's volumes: the start-up ConfigMap's files,
+// volumeFolders makes a folder for each of service's volumes: the projected ConfigMaps' files,
 // the Secrets' keys, an emptyDir.
-func volumeFolders(t *testing.T, service *yaml.RNode, configMap string, files map[string]string, secrets map[string]map[string]string) map[string]string {
+func volumeFolders(t *testing.T, service *yaml.RNode, generated configMaps, secrets map[string]map[string]string) map[string]string {
 	t.Helper()
 	list, err := service.Pipe(yaml.Lookup("spec", "template", "volumes"))
 	require.NoError(t, err)
 	var volumes []struct {
-		Name      string                 `yaml:"name"`
-		ConfigMap *struct{ Name string } `yaml:"configMap"`
-		Secret    *struct {
+		Name      string `yaml:"name"`
+		Projected *struct {
+			Sources []struct {
+				ConfigMap *struct{ Name string } `yaml:"configMap"`
+			} `yaml:"sources"`
+		} `yaml:"projected"`
+		Secret *struct {
 			SecretName string `yaml:"secretName"`
 		} `yaml:"secret"`
 		EmptyDir any `yaml:"emptyDir"`
@@ -147,10 +162,14 @@ func volumeFolders(t *testing.T, service *yaml.RNode, configMap string, files ma
 	for _, v := range volumes {
 		dir := hostDir(t)
 		switch {
-		case v.ConfigMap != nil:
-			require.Equal(t, configMap, v.ConfigMap.Name)
-			for key, value := range files {
-				writeFile(t, filepath.Join(dir, key), value, 0o644)
+		case v.Projected != nil:
+			for _, source := range v.Projected.Sources {
+				require.NotNil(t, source.ConfigMap, "volume %s projects only ConfigMaps", v.Name)
+				files, ok := generated[source.ConfigMap.Name]
+				require.True(t, ok, "volume %s projects ConfigMap %s, which the render does not have", v.Name, source.ConfigMap.Name)
+				for key, value := range files {
+					writeFile(t, filepath.Join(dir, key), value, 0o644)
+				}
 			}
 		case v.Secret != nil:
 			files, ok := secrets[v.Secret.SecretName]

@@ -61,6 +61,10 @@ type Config struct {
 	Postgres *Postgres
 	// Quiet leaves the summary lines out of stderr.
 	Quiet bool
+	// ProgramService is the service of the namespace whose name the program's ConfigMap,
+	// shared by the namespace's services in the run, carries (set per service by the
+	// processor); empty means the service's own.
+	ProgramService string
 
 	// spec and prefix are what the config was resolved from, for WithLine.
 	spec   v1alpha1.Spec

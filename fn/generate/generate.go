@@ -1,5 +1,5 @@
 // Package generate builds the objects the function adds next to each LLMInferenceService:
-// its start-up ConfigMap, current MaaS's MaaSModelRef, MaaSAuthPolicy and MaaSSubscription, a
+// its start-up ConfigMap and the program's (one per namespace), current MaaS's MaaSModelRef, MaaSAuthPolicy and MaaSSubscription, a
 // NetworkPolicy, and on KServe v0.16 an empty PersistentVolumeClaim. Every name comes from the
 // LLMInferenceService's final name, as it is in the input, so a kustomize namePrefix applied
 // before the function carries over to what it generates.
@@ -44,6 +44,9 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []diag.Proble
 	}
 	if cfg.NetworkPolicy != nil {
 		objects = append(objects, networkPolicy(isvc, cfg))
+	}
+	if cfg.ProgramService == "" || cfg.ProgramService == isvc.GetName() {
+		objects = append(objects, programConfigMap(isvc, cfg))
 	}
 	objects = append(objects, startupConfigMap(isvc, cfg))
 	if uri, placeholder := cfg.ModelURIFor(name, modelURI(isvc)); placeholder && uri == config.NoWeightsURI(name) {
@@ -149,17 +152,29 @@ func networkPolicy(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 	}})
 }
 
-// startupConfigMap holds the start-up program and its settings, which the pod mounts: the
-// configuration the server runs, reviewable in Git and in Argo CD's diff. Its name carries
-// a hash of its content, so that a change rolls the pod. It holds no secret: credentials
-// reach the pod only as Secret references.
+// startupConfigMap holds the service's settings.json, which the pod mounts next to the
+// program: the configuration the server runs, reviewable in Git and in Argo CD's diff. Its
+// name carries a hash of its content, so that a change rolls the pod. It holds no secret:
+// credentials reach the pod only as Secret references.
 func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
-	o := rnode(object[struct{}]{APIVersion: "v1", Kind: "ConfigMap", Metadata: meta(startup.ConfigMapName(isvc, cfg), isvc.GetNamespace(), isvc, cfg)})
-	// The files are set as nodes, not encoded: launch.py is most of the output, and encoding
-	// goes through text and back.
-	files := startup.Files(isvc, cfg)
+	m := meta(startup.ConfigMapName(isvc, cfg), isvc.GetNamespace(), isvc, cfg)
+	return configMapOf(m, map[string]string{startup.SettingsFile: startup.Settings(isvc, cfg)}, []string{startup.SettingsFile})
+}
+
+// programConfigMap holds the start-up program, one for the namespace's services in the run
+// (see startup.ProgramConfigMapName). It is generated with the service it is named after.
+func programConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
+	m := meta(startup.ProgramConfigMapName(isvc, cfg), isvc.GetNamespace(), isvc, cfg)
+	m.Labels.Provider = ""
+	return configMapOf(m, llamastack.Program(), llamastack.ProgramNames())
+}
+
+// configMapOf is a ConfigMap of files, in the order of keys. The files are set as nodes, not
+// encoded: the program is most of the output, and encoding goes through text and back.
+func configMapOf(m metadata, files map[string]string, keys []string) *yaml.RNode {
+	o := rnode(object[struct{}]{APIVersion: "v1", Kind: "ConfigMap", Metadata: m})
 	data := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap}
-	for _, key := range slices.Concat(llamastack.ProgramNames(), []string{"settings.json"}) {
+	for _, key := range keys {
 		data.Content = append(data.Content,
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: key},
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: files[key], Style: yaml.LiteralStyle})
@@ -171,8 +186,21 @@ func startupConfigMap(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 // IsStartupConfigMap reports whether obj is a start-up ConfigMap generated for the service
 // named service, of any content.
 func IsStartupConfigMap(obj *yaml.RNode, service string) bool {
-	name, found := strings.CutPrefix(obj.GetName(), service+"-startup-")
-	return found && obj.GetKind() == "ConfigMap" && len(name) == 10 && strings.Trim(name, "0123456789abcdef") == "" &&
+	return isHashed(obj, service+startup.StartupInfix)
+}
+
+// IsProgramConfigMap reports whether obj is a program's ConfigMap that the function
+// generated, of any content, for any service.
+func IsProgramConfigMap(obj *yaml.RNode) bool {
+	name := obj.GetName()
+	i := strings.LastIndex(name, startup.ProgramInfix)
+	return i > 0 && isHashed(obj, name[:i+len(startup.ProgramInfix)])
+}
+
+// isHashed reports whether obj is a ConfigMap of the function's named prefix and a hash.
+func isHashed(obj *yaml.RNode, prefix string) bool {
+	hash, found := strings.CutPrefix(obj.GetName(), prefix)
+	return found && obj.GetKind() == "ConfigMap" && len(hash) == 10 && strings.Trim(hash, "0123456789abcdef") == "" &&
 		IsGenerated(obj)
 }
 

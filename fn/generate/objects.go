@@ -32,7 +32,9 @@ type annotations struct {
 
 type labels struct {
 	Instance string `yaml:"app.kubernetes.io/instance"`
-	Provider string `yaml:"provider"`
+	// Provider is the service's first provider; the program's ConfigMap, which serves
+	// services of any provider, has none.
+	Provider string `yaml:"provider,omitempty"`
 }
 
 type modelRefSpec struct {

@@ -6,6 +6,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/generate"
+	"github.com/llamastack-integration/llamastack-integration/fn/startup"
+	"github.com/llamastack-integration/llamastack-integration/fn/transform"
 )
 
 // identity is what makes two items one object to kubectl.
@@ -28,10 +30,15 @@ type index struct {
 	// startup holds the positions of the start-up ConfigMaps generated for each service, and
 	// possibly of items that have since changed or gone.
 	startup map[startupKey][]int
+	// programs and services hold the positions of the program ConfigMaps the function
+	// generated and of the LLMInferenceServices, by namespace (and possibly of items that
+	// have since changed or gone).
+	programs, services map[string][]int
 }
 
 func newIndex(items []*yaml.RNode) *index {
-	x := &index{items: items, byID: make(map[identity][]int, len(items)), startup: map[startupKey][]int{}}
+	x := &index{items: items, byID: make(map[identity][]int, len(items)), startup: map[startupKey][]int{},
+		programs: map[string][]int{}, services: map[string][]int{}}
 	for i, item := range items {
 		x.record(i, item)
 	}
@@ -47,6 +54,12 @@ func (x *index) record(i int, item *yaml.RNode) {
 	if service, ok := startupService(id); ok && generate.IsStartupConfigMap(item, service) {
 		key := startupKey{id.namespace, service}
 		x.startup[key] = append(x.startup[key], i)
+	}
+	switch {
+	case id.kind == LLMInferenceServiceKind:
+		x.services[id.namespace] = append(x.services[id.namespace], i)
+	case id.kind == "ConfigMap" && strings.Contains(id.name, startup.ProgramInfix) && generate.IsProgramConfigMap(item):
+		x.programs[id.namespace] = append(x.programs[id.namespace], i)
 	}
 }
 
@@ -89,6 +102,25 @@ func (x *index) removeOtherStartups(obj *yaml.RNode, service string) {
 	for _, i := range x.startup[startupKey{obj.GetNamespace(), service}] {
 		item := x.items[i]
 		if item != nil && item.GetNamespace() == obj.GetNamespace() && item.GetName() != obj.GetName() && generate.IsStartupConfigMap(item, service) {
+			x.items[i] = nil
+		}
+	}
+}
+
+// removeOtherPrograms removes the program ConfigMaps in obj's namespace other than obj (an
+// earlier render's, or one named after another service) that no LLMInferenceService mounts.
+func (x *index) removeOtherPrograms(obj *yaml.RNode) {
+	mounted := map[string]bool{}
+	for _, i := range x.services[obj.GetNamespace()] {
+		if item := x.items[i]; item != nil && item.GetNamespace() == obj.GetNamespace() {
+			for _, name := range transform.StartupConfigMaps(item) {
+				mounted[name] = true
+			}
+		}
+	}
+	for _, i := range x.programs[obj.GetNamespace()] {
+		item := x.items[i]
+		if item != nil && item.GetNamespace() == obj.GetNamespace() && item.GetName() != obj.GetName() && !mounted[item.GetName()] && generate.IsProgramConfigMap(item) {
 			x.items[i] = nil
 		}
 	}

@@ -81,7 +81,8 @@ func TestEarlierStartupRemoved(t *testing.T) {
 		names = append(names, item.GetNamespace()+"/"+item.GetName())
 	}
 	require.Equal(t, []string{"llm/llamastack", "llm/llamastack-startup-abcdefabcd", "llm/other-startup-0123456789",
-		"elsewhere/llamastack-startup-0123456789", "llm/llamastack-startup-notahash00", "llm/after"}, names[:len(names)-1])
+		"elsewhere/llamastack-startup-0123456789", "llm/llamastack-startup-notahash00", "llm/after"}, names[:len(names)-2])
+	require.Regexp(t, `^llm/llamastack-program-[0-9a-f]{10}$`, names[len(names)-2])
 	require.Regexp(t, `^llm/llamastack-startup-[0-9a-f]{10}$`, names[len(names)-1])
 	require.NotEqual(t, "llm/llamastack-startup-0123456789", names[len(names)-1])
 }
@@ -118,4 +119,31 @@ func write(t *testing.T, items []*yaml.RNode) string {
 	var out strings.Builder
 	require.NoError(t, kio.ByteWriter{Writer: &out}.Write(items))
 	return out.String()
+}
+
+// TestEarlierProgramRemoved renders a package that holds program ConfigMaps of earlier
+// renders: the one nothing mounts goes; one a service outside the run mounts, one the
+// function did not generate, and one in a namespace the run does not touch stay.
+func TestEarlierProgramRemoved(t *testing.T) {
+	const generated = "annotations: {llamastack.opendatahub.io/generated-for: llamastack}"
+	items := []string{
+		"{apiVersion: serving.kserve.io/v1alpha1, kind: LLMInferenceService, metadata: {name: llamastack, namespace: llm}}",
+		cm("llamastack-program-0123456789", "llm", generated), // the earlier render's: it goes
+		cm("kept-program-0123456789", "llm", generated),       // mounted by kept, not in the run
+		cm("mine-program-0123456789", "llm", ""),              // not the function's
+		cm("llamastack-program-0123456789", "elsewhere", generated),
+		`{apiVersion: serving.kserve.io/v1alpha1, kind: LLMInferenceService, metadata: {name: kept, namespace: llm},
+		  spec: {template: {volumes: [{name: llamastack-startup, projected: {sources: [{configMap: {name: kept-program-0123456789}}]}}]}}}`,
+	}
+	rl := &framework.ResourceList{Items: parse(t, items), FunctionConfig: yaml.MustParse(
+		"{apiVersion: llamastack.opendatahub.io/v1alpha1, kind: LlamastackIntegration, metadata: {name: fc}, spec: {provider: gemini, target: {name: llamastack}}}")}
+	require.NoError(t, New().Process(rl))
+	var names []string
+	for _, item := range rl.Items {
+		names = append(names, item.GetNamespace()+"/"+item.GetName())
+	}
+	require.Equal(t, []string{"llm/llamastack", "llm/kept-program-0123456789", "llm/mine-program-0123456789",
+		"elsewhere/llamastack-program-0123456789", "llm/kept"}, names[:len(names)-2])
+	require.Regexp(t, `^llm/llamastack-program-[0-9a-f]{10}$`, names[len(names)-2])
+	require.NotEqual(t, "llm/llamastack-program-0123456789", names[len(names)-2])
 }

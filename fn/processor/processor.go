@@ -71,6 +71,7 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 		return fail(rl, framework.Results{result(framework.Error, configRef, path, err.Error())})
 	}
 	configs, failed := lineConfigs(rl, targets, cfg, configRef, warnings)
+	shareProgram(targets, configs)
 	failed = append(failed, checkSecrets(rl.Items, targets, cfg)...)
 	for _, t := range targets {
 		failed = append(failed, results(framework.Error, ref(t), transform.Check(t, configs[t]))...)
@@ -89,6 +90,7 @@ func (p *Processor) Process(rl *framework.ResourceList) error {
 			return failed
 		}
 	}
+	removeEarlierPrograms(items, targets, generated)
 	rl.Items = items.list()
 	rl.Results = append(rl.Results, modelNameCollisions(rl.Items, targets)...)
 	return nil
@@ -175,6 +177,7 @@ func (p *Processor) apply(rl *framework.ResourceList, items *index, t *yaml.RNod
 			// The start-up ConfigMap of an earlier render (kpt's in-place packages) goes.
 			items.removeOtherStartups(obj, t.GetName())
 		}
+
 		if upsert(items, obj) {
 			added = append(added, obj.GetKind()+" "+yamlnode.Printable(qualifiedName(obj)))
 		}
@@ -264,6 +267,32 @@ func lineConfigs(rl *framework.ResourceList, targets []*yaml.RNode, cfg *config.
 		}
 	}
 	return configs, failed
+}
+
+// shareProgram names, for each target, the service after which the program's ConfigMap of
+// its namespace is named: the namespace's first target (see startup.ProgramConfigMapName).
+func shareProgram(targets []*yaml.RNode, configs map[*yaml.RNode]*config.Config) {
+	first := map[string]string{}
+	for _, t := range targets {
+		if _, seen := first[t.GetNamespace()]; !seen {
+			first[t.GetNamespace()] = t.GetName()
+		}
+		shared := *configs[t]
+		shared.ProgramService = first[t.GetNamespace()]
+		configs[t] = &shared
+	}
+}
+
+// removeEarlierPrograms removes, once every target mounts its namespace's program, the
+// program ConfigMaps of an earlier render (kpt's in-place packages) that nothing mounts.
+func removeEarlierPrograms(items *index, targets []*yaml.RNode, generated map[*yaml.RNode][]*yaml.RNode) {
+	for _, t := range targets {
+		for _, obj := range generated[t] {
+			if generate.IsProgramConfigMap(obj) {
+				items.removeOtherPrograms(obj)
+			}
+		}
+	}
 }
 
 // imageOf names the image a target runs when spec.image is unset, for messages.

@@ -1,14 +1,15 @@
 // Package startup is the start-up of the Llama Stack server in KServe's main container: the
-// shell command main runs, and the ConfigMap it reads (launch.py, the line's start-up program,
-// and settings.json, everything launch.py needs, no secret among it).
+// shell command main runs, and the two ConfigMaps it reads, projected into one folder: the
+// program (launch.py and its modules), shared by the services of a namespace, and each
+// service's own settings.json, everything the program needs, no secret among it.
 package startup
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"hash"
-	"maps"
 	"slices"
 	"sync"
 
@@ -30,8 +31,8 @@ var Command = []string{"/bin/sh", "-c"}
 const Marker = "# Llama Stack's starter distribution as a KServe model server"
 
 const (
-	// Volume holds the generated ConfigMap (launch.py and settings.json), mounted
-	// read-only at Dir.
+	// Volume projects the program's ConfigMap and the service's start-up ConfigMap
+	// (settings.json) into one folder, mounted read-only at Dir.
 	Volume = "llamastack-startup"
 	Dir    = "/etc/llamastack-integration"
 	// DataVolume is the emptyDir where Llama Stack writes everything: its config, registry,
@@ -121,9 +122,8 @@ func ModelNames(isvc *yaml.RNode, cfg *config.Config) map[string][]string {
 	return names
 }
 
-// Files are the ConfigMap's data: the program (launch.py and its modules) and settings.json
-// for isvc.
-func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
+// Settings is settings.json for isvc, the data of its start-up ConfigMap.
+func Settings(isvc *yaml.RNode, cfg *config.Config) string {
 	line := cfg.Line
 	settings := startupSettings{
 		Line: line.Name, Package: line.Package, StarterConfigs: line.StarterConfigs, ImageConfig: line.ImageConfig,
@@ -146,27 +146,43 @@ func Files(isvc *yaml.RNode, cfg *config.Config) map[string]string {
 		})
 	}
 	b, _ := json.MarshalIndent(settings, "", "  ")
-	files := maps.Clone(llamastack.Program())
-	files["settings.json"] = string(b) + "\n"
-	return files
+	return string(b) + "\n"
 }
 
-// ConfigMapName names the ConfigMap of isvc after its content, so that a change of
-// settings or start-up rolls the pod.
+// SettingsFile is the start-up ConfigMap's one key.
+const SettingsFile = "settings.json"
+
+// ConfigMapName names the start-up ConfigMap of isvc after its content, so that a change of
+// settings rolls the pod.
 func ConfigMapName(isvc *yaml.RNode, cfg *config.Config) string {
-	h, _ := launcherHash().Clone() // SHA-256 always clones
-	hashFile(h, "settings.json", Files(isvc, cfg)["settings.json"])
-	return isvc.GetName() + "-startup-" + hex.EncodeToString(h.Sum(nil))[:10]
+	h := sha256.New()
+	hashFile(h, SettingsFile, Settings(isvc, cfg))
+	return isvc.GetName() + StartupInfix + hex.EncodeToString(h.Sum(nil))[:10]
 }
 
-// launcherHash is the hash after the program's files, the same for every service: a name then hashes
-// only its settings.json, not the whole program once more (it is most of the ConfigMap).
-var launcherHash = sync.OnceValue(func() hash.Cloner {
-	h := sha256.New().(hash.Cloner)
+// The infixes of the generated ConfigMaps' names, between the service's name and the hash.
+const (
+	StartupInfix = "-startup-"
+	ProgramInfix = "-program-"
+)
+
+// ProgramConfigMapName names the program's ConfigMap for isvc. One copy serves every service
+// of a namespace that the run configures: it is most of the function's output, and one per
+// service made the function's time grow with it. It is named after the namespace's first
+// service in the run (cfg.ProgramService), so that two runs (two Argo CD Applications, say)
+// writing to one namespace never write one object; and after its content, so that a new
+// program rolls the pods.
+func ProgramConfigMapName(isvc *yaml.RNode, cfg *config.Config) string {
+	return cmp.Or(cfg.ProgramService, isvc.GetName()) + ProgramInfix + programHash()
+}
+
+// programHash is the hash of the program's files, which are the same for every service.
+var programHash = sync.OnceValue(func() string {
+	h := sha256.New()
 	for _, name := range llamastack.ProgramNames() {
 		hashFile(h, name, llamastack.Program()[name])
 	}
-	return h
+	return hex.EncodeToString(h.Sum(nil))[:10]
 })
 
 // hashFile adds one file of the ConfigMap to h: its key and content, each ended by a NUL.

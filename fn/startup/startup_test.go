@@ -213,12 +213,12 @@ func newPod(t *testing.T, python, line string, cfg *config.Config) pod {
 	require.NoError(t, os.Chmod(p.data, 0o777))
 	require.NoError(t, os.Mkdir(p.startupDir, 0o755))
 	isvc := yaml.MustParse("apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: openai-llamastack, namespace: llm}\n")
-	for name, content := range Files(isvc, cfg) {
-		if name == "settings.json" {
-			content = strings.Replace(content, `"dataDir": "`+DataDir+`"`, `"dataDir": "`+p.data+`"`, 1)
-		}
+	// The pod's projected volume: the program's files and settings.json in one folder.
+	for name, content := range llamastack.Program() {
 		require.NoError(t, os.WriteFile(filepath.Join(p.startupDir, name), []byte(content), 0o644))
 	}
+	settings := strings.Replace(Settings(isvc, cfg), `"dataDir": "`+DataDir+`"`, `"dataDir": "`+p.data+`"`, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(p.startupDir, SettingsFile), []byte(settings), 0o644))
 	return p
 }
 
@@ -403,7 +403,18 @@ func TestStartupConfigMapName(t *testing.T) {
 	require.Equal(t, ConfigMapName(isvc, https), ConfigMapName(isvc, startupConfig(t, "ogx", true)))
 	require.NotEqual(t, ConfigMapName(isvc, https), ConfigMapName(isvc, http))
 	require.Regexp(t, `^svc-startup-[0-9a-f]{10}$`, ConfigMapName(isvc, https))
-	require.NotContains(t, Files(isvc, https)["settings.json"], "api-key", "settings name no Secret")
+	require.NotContains(t, Settings(isvc, https), "api-key", "settings name no Secret")
+}
+
+// TestProgramConfigMapName: one name for the services of a namespace in a run, after its first
+// service (or the service's own), whatever their settings.
+func TestProgramConfigMapName(t *testing.T) {
+	first, second := yaml.MustParse("metadata: {name: first, namespace: llm}"), yaml.MustParse("metadata: {name: second, namespace: llm}")
+	own, shared := startupConfig(t, "ogx", true), startupConfig(t, "llama-stack", false)
+	shared.ProgramService = "first"
+	require.Regexp(t, `^first-program-[0-9a-f]{10}$`, ProgramConfigMapName(first, own))
+	require.Equal(t, ProgramConfigMapName(first, own), ProgramConfigMapName(second, shared))
+	require.Regexp(t, `^second-program-[0-9a-f]{10}$`, ProgramConfigMapName(second, own))
 }
 
 // TestStartupExitStatus: a server that stops on its own fails the container. OGX exits 0

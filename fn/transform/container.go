@@ -99,11 +99,16 @@ func (a *applier) probes(main *yaml.Node) {
 	}
 }
 
-// volumes mounts the start-up ConfigMap, the data volume and, with TLS, the certificate.
+// volumes mounts the program and start-up ConfigMaps, the data volume and, with TLS, the
+// certificate.
 func (a *applier) volumes(template, main *yaml.Node) {
 	volumes := listAt(template, "volumes")
-	name := startup.ConfigMapName(a.isvc, a.cfg)
-	a.changed(upsertVolume(volumes, startup.Volume, "configMap", newMap("name", name)), "volume %s from ConfigMap %s", startup.Volume, name)
+	program, settings := startup.ProgramConfigMapName(a.isvc, a.cfg), startup.ConfigMapName(a.isvc, a.cfg)
+	sources := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+	for _, name := range []string{program, settings} {
+		sources.Content = append(sources.Content, newMap("configMap", newMap("name", name)))
+	}
+	a.changed(upsertVolume(volumes, startup.Volume, "projected", newMap("sources", sources)), "volume %s from ConfigMaps %s and %s", startup.Volume, program, settings)
 	ours := a.dataVolume(volumes, main)
 	a.changed(upsertMount(main, startup.Volume, startup.Dir, true), "mount %s at %s", startup.Volume, startup.Dir)
 	if ours {
@@ -180,4 +185,28 @@ func literalList(s string) *yaml.Node {
 	item := yaml.NewStringRNode(s).YNode()
 	item.Style = yaml.LiteralStyle
 	return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{item}}
+}
+
+// StartupConfigMaps are the ConfigMaps that isvc's start-up volume holds, as the function
+// writes it (a projected volume), or none.
+func StartupConfigMaps(isvc *yaml.RNode) []string {
+	volumes := field(field(field(isvc.YNode(), "spec"), "template"), "volumes")
+	if isNull(volumes) || volumes.Kind != yaml.SequenceNode {
+		return nil
+	}
+	i := itemByName(volumes, startup.Volume)
+	if i < 0 {
+		return nil
+	}
+	sources := field(field(volumes.Content[i], "projected"), "sources")
+	if isNull(sources) || sources.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var names []string
+	for _, s := range sources.Content {
+		if name, ok := stringValue(field(s, "configMap"), "name"); ok {
+			names = append(names, name)
+		}
+	}
+	return names
 }

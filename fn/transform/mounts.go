@@ -17,8 +17,9 @@ import (
 // another source, would be lost or make the pod invalid.
 type mount struct {
 	volume, path string
-	// source is the kind of volume the function adds under volume ("" when KServe adds it).
-	source string
+	// source is the kind of volume the function adds under volume ("" when KServe adds it);
+	// earlier is the kind an earlier release of the function added there, which it replaces.
+	source, earlier string
 	// what is what the function mounts there, for the messages.
 	what string
 	// yours says a volume of the base's may take the place instead, and is kept with a
@@ -30,8 +31,8 @@ type mount struct {
 // mounts are the function's mounts in main for cfg.
 func mounts(cfg *config.Config) []mount {
 	m := []mount{
-		{volume: startup.Volume, path: startup.Dir, source: "configMap",
-			what: "its start-up ConfigMap, which main's command runs"},
+		{volume: startup.Volume, path: startup.Dir, source: "projected", earlier: "configMap",
+			what: "its start-up program and settings, which main's command runs"},
 		{volume: startup.DataVolume, path: startup.DataDir, source: "emptyDir",
 			what: "the emptyDir where Llama Stack writes its state", yours: true},
 	}
@@ -54,7 +55,7 @@ func checkVolumes(template *yaml.Node, cfg *config.Config) []diag.Problem {
 	var errs diag.List
 	volumes := field(template, "volumes")
 	for _, m := range mounts(cfg) {
-		if kind := volumeSource(volumes, m.volume); !m.yours && m.source != "" && kind != "" && kind != m.source {
+		if kind := volumeSource(volumes, m.volume); !m.yours && m.source != "" && kind != "" && kind != m.source && kind != m.earlier {
 			errs.Add(volumePath(m.volume), "is the base's %s volume, but the function adds its own %s volume under this name: %s. A volume has one source: rename yours (and its mounts)",
 				kind, m.source, m.what)
 		}

@@ -85,7 +85,7 @@ func TestKServeFacts(t *testing.T) {
 	require.Equal(t, "8000", lookup(t, main, "env.[name=OGX_PORT].value"))
 	require.Equal(t, "llamastack-data", lookup(t, main, "volumeMounts.[mountPath=/var/lib/llamastack].name"))
 	require.Equal(t, "llamastack-startup", lookup(t, main, "volumeMounts.[mountPath=/etc/llamastack-integration].name"))
-	require.Equal(t, startup.ConfigMapName(node, testConfig(t, "gemini")), lookup(t, node, "spec.template.volumes.[name=llamastack-startup].configMap.name"))
+	require.Equal(t, []string{startup.ProgramConfigMapName(node, testConfig(t, "gemini")), startup.ConfigMapName(node, testConfig(t, "gemini"))}, StartupConfigMaps(node))
 	require.Equal(t, "8000", lookup(t, main, "ports.[containerPort=8000].containerPort"))
 	require.Equal(t, "tls-certs", lookup(t, main, "volumeMounts.[mountPath=/var/run/kserve/tls].name"))
 	require.Equal(t, "gemini-2.0-flash", lookup(t, node, "spec.model.name"))
@@ -123,7 +123,7 @@ func TestDeployBaseLeavesTheStartupToTheFunction(t *testing.T) {
 		"command and args run the start-up of ConfigMap " + startup.ConfigMapName(node, testConfig(t, "openai")),
 		"env OGX_PORT=8000",
 		"startupProbe httpGet https :8000/v1/health", "livenessProbe httpGet https :8000/v1/health", "readinessProbe httpGet https :8000/v1/health",
-		"volume llamastack-startup from ConfigMap " + startup.ConfigMapName(node, testConfig(t, "openai")), "volume llamastack-data (emptyDir)",
+		"volume llamastack-startup from ConfigMaps " + startup.ProgramConfigMapName(node, testConfig(t, "openai")) + " and " + startup.ConfigMapName(node, testConfig(t, "openai")), "volume llamastack-data (emptyDir)",
 		"mount llamastack-startup at /etc/llamastack-integration", "mount llamastack-data at /var/lib/llamastack",
 		"TLS certificate mount at /var/run/kserve/tls",
 		"env OPENAI_API_KEY from Secret openai-openai-api-key key api-key",
@@ -429,10 +429,12 @@ func TestMountConflicts(t *testing.T) {
 			mounted: map[string]string{"/var/run/kserve/tls": "custom-certs"}},
 		{name: "another volume at the start-up folder", doc: withMount("scripts", "/etc/llamastack-integration"), cfg: testConfig(t, "openai"),
 			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/etc/llamastack-integration]",
-				Message: "mounts the volume scripts, but the function mounts the volume llamastack-startup here: its start-up ConfigMap, which main's command runs. A path holds one volume, so one of them would be lost: mount scripts at another path"}}},
+				Message: "mounts the volume scripts, but the function mounts the volume llamastack-startup here: its start-up program and settings, which main's command runs. A path holds one volume, so one of them would be lost: mount scripts at another path"}}},
 		{name: "a volume named like the start-up's", doc: withVolume("{name: llamastack-startup, emptyDir: {}}"), cfg: testConfig(t, "openai"),
 			errs: []diag.Problem{{Path: "spec.template.volumes[name=llamastack-startup]",
-				Message: "is the base's emptyDir volume, but the function adds its own configMap volume under this name: its start-up ConfigMap, which main's command runs. A volume has one source: rename yours (and its mounts)"}}},
+				Message: "is the base's emptyDir volume, but the function adds its own projected volume under this name: its start-up program and settings, which main's command runs. A volume has one source: rename yours (and its mounts)"}}},
+		{name: "an earlier release's start-up ConfigMap volume is replaced", doc: withVolume("{name: llamastack-startup, configMap: {name: ls-startup-0123456789}}"), cfg: testConfig(t, "openai"),
+			mounted: map[string]string{"/etc/llamastack-integration": "llamastack-startup"}, keeps: "projected:"},
 		{name: "another volume at the credentials folder", doc: withMount("keys", "/var/run/secrets/llamastack/vertexai"), cfg: vertex,
 			errs: []diag.Problem{{Path: "spec.template.containers[name=main].volumeMounts[mountPath=/var/run/secrets/llamastack/vertexai]",
 				Message: "mounts the volume keys, but the function mounts the volume vertexai-credentials here: Google Vertex AI's credentials file from the Secret vertexai-vertexai-api-key, which GOOGLE_APPLICATION_CREDENTIALS points to. A path holds one volume, so one of them would be lost: mount keys at another path"}}},
