@@ -147,3 +147,19 @@ func TestEarlierProgramRemoved(t *testing.T) {
 	require.Regexp(t, `^llm/llamastack-program-[0-9a-f]{10}$`, names[len(names)-2])
 	require.NotEqual(t, "llm/llamastack-program-0123456789", names[len(names)-2])
 }
+
+// TestCollisionNamesAreBounded: a model-name collision warning names three other services at
+// most, so that n colliding services write a bounded message each, not n² names in all.
+func TestCollisionNamesAreBounded(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"a", "b"}, "b"},
+		{[]string{"a", "b", "c", "d"}, "b, c, d"},
+		{[]string{"a", "b", "c", "d", "e", "f"}, "b, c, d and 2 more"},
+		{[]string{"a", "a"}, ""}, // the same name twice collides with no other service
+	} {
+		require.Equal(t, tc.want, others("a", tc.names, tc.names), tc.names)
+	}
+}

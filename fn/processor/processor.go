@@ -328,18 +328,13 @@ func modelNameCollisions(items, targets []*yaml.RNode) framework.Results {
 	var warnings framework.Results
 	for _, t := range targets {
 		k := key{t.GetNamespace(), modelName(t)}
-		var others []string
-		for i, n := range byModel[k] {
-			if n != t.GetName() {
-				others = append(others, printable[k][i])
-			}
-		}
-		if k.model == "" || len(others) == 0 {
+		named := others(t.GetName(), byModel[k], printable[k])
+		if k.model == "" || named == "" {
 			continue
 		}
 		warnings = append(warnings, result(framework.Warning, ref(t), "spec.model.name", fmt.Sprintf(
 			"%q is also served by %s %s in this namespace: the gateway's model-based routing reaches only one of them, and KServe raises a ModelNameCollision warning; serve them from different namespaces, or ignore this if you mean to split traffic between them",
-			yamlnode.Truncate(k.model), LLMInferenceServiceKind, strings.Join(others, ", "))))
+			yamlnode.Truncate(k.model), LLMInferenceServiceKind, named)))
 	}
 	return warnings
 }
@@ -431,6 +426,29 @@ func selectTargets(items []*yaml.RNode, cfg *config.Config) ([]*yaml.RNode, stri
 		return nil, targetPath(cfg), fmt.Errorf("matches no %s; the input has: %s", LLMInferenceServiceKind, strings.Join(names, ", "))
 	}
 	return selected, "", nil
+}
+
+// shownOthers is how many other services a model-name collision warning names: with every
+// one named, n colliding services would write n² names.
+const shownOthers = 3
+
+// others names the services other than service among names (sorted, with their printable
+// forms), the first shownOthers of them and how many more.
+func others(service string, names, printable []string) string {
+	var shown []string
+	count := 0
+	for i, n := range names {
+		if n != service {
+			count++
+			if len(shown) < shownOthers {
+				shown = append(shown, printable[i])
+			}
+		}
+	}
+	if more := count - len(shown); more > 0 {
+		return fmt.Sprintf("%s and %d more", strings.Join(shown, ", "), more)
+	}
+	return strings.Join(shown, ", ")
 }
 
 func isLLMInferenceService(item *yaml.RNode) bool {
