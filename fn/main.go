@@ -9,10 +9,10 @@ import (
 	"io"
 	"os"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/processor"
+	"github.com/llamastack-integration/llamastack-integration/fn/rlio"
 )
 
 // name prefixes every line the function writes to stderr.
@@ -49,7 +49,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	var out bytes.Buffer
 	rw.Writer = &out
 	p := &processor.Processor{}
-	err = framework.Execute(p, rw)
+	err = rlio.Execute(p, rw)
 	failed := report(stderr, rw, p, err)
 	// kpt reads error results from the ResourceList on stdout. A run that failed without
 	// one (standalone, or plain resources on stdin) writes nothing: a pipe would take
