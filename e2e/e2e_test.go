@@ -105,8 +105,9 @@ func TestKustomizeOverlays(t *testing.T) {
 			dir := filepath.Join(root, "deploy", "overlays", o.provider)
 			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
 			require.NoError(t, err, stderr)
-			// A clean render writes one summary line (spec.quiet leaves it out) and no warning.
-			require.Regexp(t, `^llamastack-integration: LLMInferenceService llm/`+o.provider+`-llamastack: configured for `+o.provider+` model [^:]+: [0-9]+ changes; generated ConfigMap llm/`+o.provider+`-llamastack-program-[0-9a-f]{10}, ConfigMap llm/`+o.provider+`-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
+			// A clean render writes one summary line (spec.quiet leaves it out) and no warning
+			// but the legacy tiers one.
+			require.Regexp(t, `^`+legacyTiersWarning(o.provider+"-llamastack")+`llamastack-integration: LLMInferenceService llm/`+o.provider+`-llamastack: configured for `+o.provider+` model [^:]+: [0-9]+ changes; generated ConfigMap llm/`+o.provider+`-llamastack-program-[0-9a-f]{10}, ConfigMap llm/`+o.provider+`-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
 
 			// The function really ran: kustomize silently skips exec functions without
 			// --enable-exec, and these fields exist only when it did.

@@ -660,6 +660,7 @@ func resolveMaaS(m v1alpha1.MaaS, path string) (*v1alpha1.MaaS, []diag.Problem) 
 	if m.ModelRef == nil && m.AuthPolicy == nil && m.Subscription == nil {
 		errs = append(errs, diag.Problem{Path: path, Message: "is empty; set modelRef: {} (and optionally authPolicy and subscription), or remove maas"})
 	}
+	errs = append(errs, checkModelDetails(path+".modelRef", m.ModelRef)...)
 	if a := m.AuthPolicy; a != nil {
 		a.Namespace = cmp.Or(a.Namespace, v1alpha1.DefaultMaaSNamespace)
 		errs = append(errs, checkName(path+".authPolicy.namespace", a.Namespace, "namespace", dnsLabel, 63)...)

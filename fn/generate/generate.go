@@ -99,6 +99,7 @@ func modelRef(isvc *yaml.RNode, cfg *config.Config) *yaml.RNode {
 	m.Annotations.DisplayName = quoted(cmp.Or(cfg.MaaS.ModelRef.DisplayName, first.Provider.DisplayName+" "+first.Model))
 	m.Annotations.Description = quoted(cmp.Or(cfg.MaaS.ModelRef.Description,
 		fmt.Sprintf("%s from %s, served by Llama Stack through the MaaS gateway", first.Model, strings.Join(names, ", "))))
+	m.Annotations.modelDetails(maas.ModelDetails(*cfg.MaaS.ModelRef, defaultContextWindow(first)))
 	spec := &modelRefSpec{}
 	spec.ModelRef.Kind, spec.ModelRef.Name = "LLMInferenceService", isvc.GetName()
 	return rnode(object[modelRefSpec]{APIVersion: maas.APIVersion, Kind: "MaaSModelRef", Metadata: m, Spec: spec})

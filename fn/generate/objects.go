@@ -28,6 +28,10 @@ type annotations struct {
 	GeneratedFor string `yaml:"llamastack.opendatahub.io/generated-for"`
 	DisplayName  quoted `yaml:"openshift.io/display-name,omitempty"`
 	Description  quoted `yaml:"openshift.io/description,omitempty"`
+	// MaaS's model details (maas.ModelDetails).
+	GenAIUseCase      quoted `yaml:"opendatahub.io/genai-use-case,omitempty"`
+	ContextWindow     quoted `yaml:"opendatahub.io/context-window,omitempty"`
+	ModelCapabilities quoted `yaml:"opendatahub.io/model-capabilities,omitempty"`
 }
 
 type labels struct {

@@ -22,7 +22,7 @@ import (
 // expressions over the paths that diffTrees reports. Anything else changing is a bug.
 var documentedPaths = regexp.MustCompile(`^(` + strings.Join([]string{
 	`metadata\.labels(\.(provider|app\.kubernetes\.io/instance))?`,
-	`metadata\.annotations(\.alpha\.maas\.opendatahub\.io/tiers)?`,
+	`metadata\.annotations(\.(alpha\.maas\.opendatahub\.io/tiers|security\.opendatahub\.io/enable-auth))?`,
 	`metadata`,
 	`spec`,
 	`spec\.model(\.(name|uri))?`,

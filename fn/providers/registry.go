@@ -80,6 +80,9 @@ type Provider struct {
 	// DefaultModel is served when spec.model is not set; empty means spec.model is required
 	// (the provider serves whatever model its server runs).
 	DefaultModel string
+	// DefaultModelContextWindow is DefaultModel's context window in tokens as the provider
+	// documents it (the row cites where), for MaaS's model details; 0 when not documented.
+	DefaultModelContextWindow int64
 	// KnownModels are models known to be served; others are accepted with a warning.
 	KnownModels []string
 	// Lines are the server lines whose starter distribution has the provider; empty means
@@ -178,6 +181,8 @@ var registry = []Provider{
 		Secrets:      []SecretEnv{{Env: "GEMINI_API_KEY", Key: apiKey}},
 		Settings:     []Setting{{Env: "GEMINI_AI_PROJECT", Kind: Text, Lines: []string{"ogx"}}},
 		DefaultModel: "gemini-2.0-flash",
+		// Input token limit 1,048,576: https://ai.google.dev/gemini-api/docs/models/gemini-2.0-flash
+		DefaultModelContextWindow: 1_048_576,
 		KnownModels: []string{
 			"gemini-1.5-flash", "gemini-1.5-pro", "gemini-2.0-flash", "gemini-2.0-flash-lite",
 			"gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro",
@@ -267,7 +272,9 @@ var registry = []Provider{
 			{Env: "VERTEX_AI_LOCATION", Kind: Text},
 		},
 		DefaultModel: "gemini-2.0-flash",
-		KnownModels:  []string{"gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-2.5-flash", "gemini-2.5-pro"},
+		// Context window 1,048,576: https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/gemini/2-0-flash
+		DefaultModelContextWindow: 1_048_576,
+		KnownModels:               []string{"gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-2.5-flash", "gemini-2.5-pro"},
 		Example: &Example{
 			Note:     "Google Vertex AI: the Secret holds a service-account JSON under the key service-account.json, mounted as a file.",
 			Settings: [][2]string{{"VERTEX_AI_PROJECT", "my-gcp-project"}, {"VERTEX_AI_LOCATION", "us-central1"}},

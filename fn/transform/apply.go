@@ -40,7 +40,7 @@ type applier struct {
 // Apply changes isvc for cfg. Call it only when Check found nothing.
 func Apply(isvc *yaml.RNode, cfg *config.Config) (Outcome, error) {
 	a := &applier{isvc: isvc, cfg: cfg}
-	for _, step := range []func() error{a.metadata, a.model, a.router, a.template} {
+	for _, step := range []func() error{a.metadata, a.maasGoverned, a.model, a.router, a.template} {
 		if err := step(); err != nil {
 			return a.out, err
 		}

@@ -280,6 +280,22 @@ type MaaSModelRef struct {
 	// names the model, the provider and Llama Stack.
 	// +optional
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// GenAIUseCase is the opendatahub.io/genai-use-case annotation, the use case MaaS lists
+	// for the model, for example chat (MaaS documents no fixed set).
+	// +optional
+	// +kubebuilder:validation:Pattern=\S
+	GenAIUseCase string `json:"genaiUseCase,omitempty" yaml:"genaiUseCase,omitempty"`
+	// ContextWindow is the opendatahub.io/context-window annotation: the model's context
+	// window in tokens. Defaults to what the provider documents for its default model
+	// (gemini and vertexai); otherwise no annotation.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ContextWindow *int64 `json:"contextWindow,omitempty" yaml:"contextWindow,omitempty"`
+	// ModelCapabilities is the opendatahub.io/model-capabilities annotation, written as a
+	// JSON array, for example [text-generation].
+	// +optional
+	// +kubebuilder:validation:Pattern=\S
+	ModelCapabilities []string `json:"modelCapabilities,omitempty" yaml:"modelCapabilities,omitempty"`
 }
 
 // MaaSAuthPolicy grants access to the model.
