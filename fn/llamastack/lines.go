@@ -52,7 +52,13 @@ type Line struct {
 	Providers []string
 	// Limits is what a user must know of the line, for the README's table.
 	Limits string
+	// Metrics is the line's own counter that a chat increments, as the start-up serves it at
+	// /metrics (metrics.py), and what it counts; no Counter where nothing counts a chat.
+	Metrics LineMetrics
 }
+
+// LineMetrics names a counter in Prometheus' text format and what it counts.
+type LineMetrics struct{ Counter, Counts string }
 
 var lines = []Line{
 	{
@@ -64,6 +70,9 @@ var lines = []Line{
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
 		Limits: "other model names through the start-up's lookup",
+		// Its token counters (core/routers/inference.py _construct_metrics) go through the
+		// telemetry API, which the starter does not serve (run.yaml apis): nothing counts a chat.
+		Metrics: LineMetrics{"", "no request metrics: Llama Stack 0.3 counts only tokens, through a telemetry API its starter does not serve"},
 	},
 	{
 		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
@@ -74,7 +83,8 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
-		Limits: "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
+		Limits:  "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
+		Metrics: LineMetrics{"llama_stack_requests_total", "API requests"},
 	},
 	{
 		// opendatahub-io/llama-stack-distribution 4911d0d0ed29 (Llama Stack v0.7.1+rhaiv.1):
@@ -86,6 +96,7 @@ var lines = []Line{
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true,
 		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
+		Metrics:   LineMetrics{"llama_stack_requests_total", "API requests"},
 	},
 	{
 		// opendatahub-io/ogx v1.3.0: src/ogx/distributions/starter/config.yaml,
@@ -95,7 +106,8 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"ogx", "run"},
 		PortEnv:        "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered",
-		Limits: "the only line with `meta`",
+		Limits:  "the only line with `meta`",
+		Metrics: LineMetrics{"ogx_requests_total", "API requests"},
 	},
 	{
 		// red-hat-data-services/ogx-distribution 60dacaa36067 (OGX v1.2.2+rhaiv.0):
@@ -114,6 +126,7 @@ var lines = []Line{
 		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true,
 		Providers: []string{"anthropic", "azure", "bedrock", "gemini", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as files (`<VAR>_FILE`), through the image's entrypoint",
+		Metrics:   LineMetrics{"ogx_requests_total", "API requests"},
 	},
 }
 
