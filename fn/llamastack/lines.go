@@ -70,9 +70,11 @@ var lines = []Line{
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
 		Limits: "other model names through the start-up's lookup",
-		// Its token counters (core/routers/inference.py _construct_metrics) go through the
-		// telemetry API, which the starter does not serve (run.yaml apis): nothing counts a chat.
-		Metrics: LineMetrics{"", "no request metrics: Llama Stack 0.3 counts only tokens, through a telemetry API its starter does not serve"},
+		// Its only counters are the inference router's token counts (core/routers/inference.py
+		// _construct_metrics), kept only when the router gets the telemetry API; its spec
+		// depends on the routing table alone (core/resolver.py specs_for_autorouted_apis;
+		// core/routers/__init__.py), at v0.3.0 and v0.3.5: nothing counts a chat.
+		Metrics: LineMetrics{"", "nothing: Llama Stack 0.3 records no request metrics, and its token counters are never wired"},
 	},
 	{
 		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
@@ -126,7 +128,9 @@ var lines = []Line{
 		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true,
 		Providers: []string{"anthropic", "azure", "bedrock", "gemini", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as files (`<VAR>_FILE`), through the image's entrypoint",
-		Metrics:   LineMetrics{"ogx_requests_total", "API requests"},
+		// With OTEL_SERVICE_NAME, entrypoint.sh runs "opentelemetry-instrument ... ogx run",
+		// which puts its own sitecustomize.py first on PYTHONPATH, and metrics.py's never runs.
+		Metrics: LineMetrics{"ogx_requests_total", "API requests; no `/metrics` if you set `OTEL_SERVICE_NAME`"},
 	},
 }
 
