@@ -27,6 +27,8 @@ import signal
 import subprocess
 import sys
 
+import metrics
+
 HERE = pathlib.Path(__file__).resolve().parent
 PREFIX = "llamastack-integration start-up: "
 
@@ -291,6 +293,7 @@ def main():
     if sys.argv[1:2] == ["--serve"]:
         serve(settings, sys.argv[2:])
     prepare_environment(settings)
+    metrics.expose(settings)
     import yaml
 
     source = source_config(settings)

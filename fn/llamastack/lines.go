@@ -52,7 +52,13 @@ type Line struct {
 	Providers []string
 	// Limits is what a user must know of the line, for the README's table.
 	Limits string
+	// Metrics is the line's own counter that a chat increments, as the start-up serves it at
+	// /metrics (metrics.py), and what it counts; no Counter where nothing counts a chat.
+	Metrics LineMetrics
 }
+
+// LineMetrics names a counter in Prometheus' text format and what it counts.
+type LineMetrics struct{ Counter, Counts string }
 
 var lines = []Line{
 	{
@@ -64,6 +70,11 @@ var lines = []Line{
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
 		Limits: "other model names through the start-up's lookup",
+		// Its only counters are the inference router's token counts (core/routers/inference.py
+		// _construct_metrics), kept only when the router gets the telemetry API; its spec
+		// depends on the routing table alone (core/resolver.py specs_for_autorouted_apis;
+		// core/routers/__init__.py), at v0.3.0 and v0.3.5: nothing counts a chat.
+		Metrics: LineMetrics{"", "nothing: Llama Stack 0.3 records no request metrics, and its token counters are never wired"},
 	},
 	{
 		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
@@ -74,7 +85,8 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
-		Limits: "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
+		Limits:  "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
+		Metrics: LineMetrics{"llama_stack_requests_total", "API requests"},
 	},
 	{
 		// opendatahub-io/llama-stack-distribution 4911d0d0ed29 (Llama Stack v0.7.1+rhaiv.1):
@@ -86,6 +98,7 @@ var lines = []Line{
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true,
 		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
+		Metrics:   LineMetrics{"llama_stack_requests_total", "API requests"},
 	},
 	{
 		// opendatahub-io/ogx v1.3.0: src/ogx/distributions/starter/config.yaml,
@@ -95,7 +108,8 @@ var lines = []Line{
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"ogx", "run"},
 		PortEnv:        "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered",
-		Limits: "the only line with `meta`",
+		Limits:  "the only line with `meta`",
+		Metrics: LineMetrics{"ogx_requests_total", "API requests"},
 	},
 	{
 		// red-hat-data-services/ogx-distribution 60dacaa36067 (OGX v1.2.2+rhaiv.0):
@@ -114,6 +128,9 @@ var lines = []Line{
 		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true,
 		Providers: []string{"anthropic", "azure", "bedrock", "gemini", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as files (`<VAR>_FILE`), through the image's entrypoint",
+		// With OTEL_SERVICE_NAME, entrypoint.sh runs "opentelemetry-instrument ... ogx run",
+		// which puts its own sitecustomize.py first on PYTHONPATH, and metrics.py's never runs.
+		Metrics: LineMetrics{"ogx_requests_total", "API requests; no `/metrics` if you set `OTEL_SERVICE_NAME`"},
 	},
 }
 

@@ -14,7 +14,7 @@ const (
 // MarkdownTable renders the lines and their images as the README's table.
 func MarkdownTable() string {
 	var b strings.Builder
-	b.WriteString("| line (`imageLine`) | images | runs | state | providers, limits |\n|---|---|---|---|---|\n")
+	b.WriteString("| line (`imageLine`) | images | runs | state | `/metrics` counts chats in | providers, limits |\n|---|---|---|---|---|---|\n")
 	for _, l := range lines {
 		var repos []string
 		for _, im := range images {
@@ -34,7 +34,11 @@ func MarkdownTable() string {
 		if l.Providers != nil {
 			shipped = strings.Join(l.Providers, ", ")
 		}
-		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s; %s |\n", l.Name, l.Versions, strings.Join(repos, ", "), runs, state, shipped, l.Limits)
+		metrics := l.Metrics.Counts
+		if l.Metrics.Counter != "" {
+			metrics = "`" + l.Metrics.Counter + "` (" + l.Metrics.Counts + ")"
+		}
+		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s; %s |\n", l.Name, l.Versions, strings.Join(repos, ", "), runs, state, metrics, shipped, l.Limits)
 	}
 	return b.String()
 }
