@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,18 @@ import (
 // kustomize's container runner (which calls `docker`, here a shim that calls podman), kpt's
 // (KPT_FN_RUNTIME=podman), and on its own as the users kustomize and Kubernetes run it as.
 
-const testImage = "localhost/llamastack-integration:e2e"
+// testImage is this run's own tag: two runs on one machine (two clones' make test, say) build
+// from different trees, and a shared tag would let one test the other's image.
+var testImage = fmt.Sprintf("localhost/llamastack-integration:e2e-%d", os.Getpid())
+
+// removeTestImage removes this run's image, if it built one.
+func removeTestImage() {
+	if imageEnv != nil {
+		cmd := exec.Command("podman", "rmi", "--force", testImage)
+		cmd.Env = append(os.Environ(), imageEnv...)
+		_ = cmd.Run()
+	}
+}
 
 // podmanConf is a containers.conf for this host: runc (crun fails on its hybrid cgroups),
 // the cgroupfs manager, and default ulimits the host permits.
