@@ -94,6 +94,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(tmp)
+	removeTestImage()
 	os.Exit(code)
 }
 
@@ -105,9 +106,8 @@ func TestKustomizeOverlays(t *testing.T) {
 			dir := filepath.Join(root, "deploy", "overlays", o.provider)
 			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
 			require.NoError(t, err, stderr)
-			// A clean render writes one summary line (spec.quiet leaves it out) and no warning
-			// but the legacy tiers one.
-			require.Regexp(t, `^`+legacyTiersWarning(o.provider+"-llamastack")+`llamastack-integration: LLMInferenceService llm/`+o.provider+`-llamastack: configured for `+o.provider+` model [^:]+: [0-9]+ changes; generated ConfigMap llm/`+o.provider+`-llamastack-program-[0-9a-f]{10}, ConfigMap llm/`+o.provider+`-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
+			// A clean render writes one summary line (spec.quiet leaves it out) and no warning.
+			require.Regexp(t, `^llamastack-integration: LLMInferenceService llm/`+o.provider+`-llamastack: configured for `+o.provider+` model [^:]+: [0-9]+ changes; generated MaaSModelRef llm/`+o.provider+`-llamastack, ConfigMap llm/`+o.provider+`-llamastack-program-[0-9a-f]{10}, ConfigMap llm/`+o.provider+`-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
 
 			// The function really ran: kustomize silently skips exec functions without
 			// --enable-exec, and these fields exist only when it did.
@@ -120,7 +120,7 @@ func TestKustomizeOverlays(t *testing.T) {
 			} {
 				require.Contains(t, out, want)
 			}
-			require.Equal(t, 1, strings.Count(out, "kind: LLMInferenceService"))
+			require.Len(t, topLevelKind.FindAllString(out, -1), 1, "one LLMInferenceService")
 			require.NotContains(t, out, "LlamastackIntegration", "the functionConfig is not part of the output")
 			require.NotContains(t, out, "config.kubernetes.io/", "no function or internal annotations leak into the output")
 			golden(t, filepath.Join(root, "testdata", "e2e", o.provider+".yaml"), out)

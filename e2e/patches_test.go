@@ -64,7 +64,7 @@ func TestUserPatchesApply(t *testing.T) {
 
 			out, stderr, err := run(t, root, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
 			require.NoError(t, err, stderr)
-			require.Regexp(t, `^`+legacyTiersWarning("gemini-llamastack")+tc.warning+`llamastack-integration: LLMInferenceService llm/gemini-llamastack: configured for gemini model gemini-2.0-flash: [0-9]+ changes; generated ConfigMap llm/gemini-llamastack-program-[0-9a-f]{10}, ConfigMap llm/gemini-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
+			require.Regexp(t, `^`+tc.warning+`llamastack-integration: LLMInferenceService llm/gemini-llamastack: configured for gemini model gemini-2.0-flash: [0-9]+ changes; generated MaaSModelRef llm/gemini-llamastack, ConfigMap llm/gemini-llamastack-program-[0-9a-f]{10}, ConfigMap llm/gemini-llamastack-startup-[0-9a-f]{10}\n$`, stderr)
 			for _, want := range []string{"name: gemini-2.0-flash", "name: LOG_LEVEL", "mountPath: /cache", "replicas: 1"} {
 				require.Contains(t, out, want)
 			}
