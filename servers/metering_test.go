@@ -93,7 +93,7 @@ func TestMeteringStreamsUsageOnce(t *testing.T) {
 						chunks := server.streamChat(t, mp.model, true)
 						usage := usageChunks(chunks)
 						require.Len(t, usage, 1, "exactly one chunk carries usage (%s's wire format); chunks: %s\n%s", mp.wire.name, chunks, server.log())
-						require.Equal(t, mp.wire.usage, usage[0], "the provider's counts")
+						require.Equal(t, mp.wire.usage, usage[0], "the provider's counts, on a chunk with no choices")
 						require.Empty(t, usageChunks(server.streamChat(t, mp.model, false)), "no usage unless asked")
 						require.Equal(t, []map[string]any{{"include_usage": true}, nil}, standIns[mp.provider].seenOptions(),
 							"the provider is asked for usage when, and only when, the client asks")
@@ -244,7 +244,8 @@ func (s *server) streamChat(t *testing.T, model string, includeUsage bool) []map
 	return chunks
 }
 
-// usageChunks are the token counts of the chunks that carry usage.
+// usageChunks are the token counts of the chunks that carry usage; an OpenAI usage chunk has
+// no choices, so one with choices counts as "choices" too.
 func usageChunks(chunks []map[string]any) []map[string]int {
 	var usage []map[string]int
 	for _, c := range chunks {
@@ -253,6 +254,9 @@ func usageChunks(chunks []map[string]any) []map[string]int {
 			continue
 		}
 		counts := map[string]int{}
+		if choices, _ := c["choices"].([]any); len(choices) > 0 {
+			counts["choices"] = len(choices)
+		}
 		for _, key := range []string{"prompt_tokens", "completion_tokens", "total_tokens"} {
 			if n, ok := u[key].(float64); ok {
 				counts[key] = int(n)
