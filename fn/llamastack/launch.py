@@ -28,6 +28,7 @@ import subprocess
 import sys
 
 import metrics
+import usage
 
 HERE = pathlib.Path(__file__).resolve().parent
 PREFIX = "llamastack-integration start-up: "
@@ -236,6 +237,7 @@ def listing_with_aliases(original, key, table):
 def serve(settings, argv):
     """The child process of the lookup lines: the server, in process, with names patched."""
     patch_model_lookup(settings)
+    usage.restore(settings)
     module, _, function = settings["entrypoint"].partition(":")
     sys.argv = argv
     sys.exit(getattr(importlib.import_module(module), function)())
