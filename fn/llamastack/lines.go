@@ -52,7 +52,13 @@ type Line struct {
 	Providers []string
 	// Limits is what a user must know of the line, for the README's table.
 	Limits string
+	// NoAWSIdentity, when set, says why the line's Bedrock provider cannot assume an IAM
+	// role from a web-identity token (spec identity.aws), for the error and the README.
+	NoAWSIdentity string
 }
+
+// noBedrockRole is why Llama Stack 0.4 to 0.7's Bedrock provider takes no IAM role.
+const noBedrockRole = "its Bedrock provider takes a Bedrock API key only"
 
 var lines = []Line{
 	{
@@ -75,6 +81,9 @@ var lines = []Line{
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
 		Limits: "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
+		// v0.7.1 remote/inference/bedrock/config.py: BedrockConfig has api_key and region_name
+		// only; bedrock.py calls Bedrock's OpenAI-compatible endpoint with that key.
+		NoAWSIdentity: noBedrockRole,
 	},
 	{
 		// opendatahub-io/llama-stack-distribution 4911d0d0ed29 (Llama Stack v0.7.1+rhaiv.1):
@@ -86,6 +95,8 @@ var lines = []Line{
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true,
 		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
+		// Its src/ is upstream v0.7.1's (see llama-stack-0.7); config.yaml: api_key, region_name.
+		NoAWSIdentity: noBedrockRole,
 	},
 	{
 		// opendatahub-io/ogx v1.3.0: src/ogx/distributions/starter/config.yaml,
