@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/llamastack-integration/llamastack-integration/fn/api/v1alpha1"
 	"github.com/llamastack-integration/llamastack-integration/fn/diag"
@@ -113,7 +114,7 @@ func awsIdentity(ps v1alpha1.ProviderSpec, pc *ProviderConfig, p func(string) st
 	a := ps.Identity.AWS
 	var errs []diag.Problem
 	if !lineOpen && line.NoAWSIdentity != "" {
-		errs = append(errs, diag.New(p("identity.aws"), "cannot be honoured by the %s line (%s): %s; use an image of the llama-stack, ogx or odh-ogx line (spec.image), or a Bedrock API key in apiKeySecret", line.Name, line.Versions, line.NoAWSIdentity))
+		errs = append(errs, diag.New(p("identity.aws"), "cannot be honoured by the %s line (%s): %s; use an image of the %s line (spec.image)", line.Name, line.Versions, line.NoAWSIdentity, strings.Join(awsIdentityLines(), " or ")))
 	}
 	if ps.Identity.ServiceAccountName == "" {
 		errs = append(errs, diag.New(p("identity.serviceAccountName"), "is required with identity.aws: the IAM role trusts a Kubernetes service account, whose token the pod presents to STS; name it"))
@@ -132,6 +133,17 @@ func awsIdentity(ps v1alpha1.ProviderSpec, pc *ProviderConfig, p func(string) st
 	pc.Identity.RoleARN, pc.Identity.ProjectToken = a.RoleARN, a.ProjectToken
 	pc.Provider.Secrets, pc.SecretName, pc.SecretKeys = nil, "", nil
 	return errs
+}
+
+// awsIdentityLines are the lines whose Bedrock provider assumes a role from a token file.
+func awsIdentityLines() []string {
+	var names []string
+	for _, l := range llamastack.Lines() {
+		if l.NoAWSIdentity == "" {
+			names = append(names, l.Name)
+		}
+	}
+	return names
 }
 
 // checkServiceAccounts checks that the providers that set a service account agree on it: a

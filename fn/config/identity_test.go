@@ -36,7 +36,8 @@ func TestIdentity(t *testing.T) {
 		{name: "bad service account", spec: "provider: bedrock\n  identity: {serviceAccountName: Not_A_Name, aws: {}}", errPath: "spec.identity.serviceAccountName", errText: "is not a valid service account name"},
 		{name: "bad key", spec: vertex + "identity: {google: {credentialsSecret: {name: sa, key: 'a b'}}}", errPath: "spec.identity.google.credentialsSecret.key", errText: `"a b" is not a valid Secret key`},
 		{name: "line without IRSA", spec: "provider: bedrock\n  imageLine: llama-stack-0.7\n  identity: {serviceAccountName: x, aws: {}}", errPath: "spec.identity.aws", errText: "cannot be honoured by the llama-stack-0.7 line"},
-		{name: "0.3 line assumes the role through botocore", spec: "provider: bedrock\n  imageLine: llama-stack\n  identity: {serviceAccountName: x, aws: {}}"},
+		{name: "0.3 line, whose Bedrock answers no chat", spec: "provider: bedrock\n  imageLine: llama-stack\n  identity: {serviceAccountName: x, aws: {}}", errPath: "spec.identity.aws", errText: "cannot be honoured by the llama-stack line"},
+		{name: "odh-ogx line", spec: "provider: bedrock\n  imageLine: odh-ogx\n  identity: {serviceAccountName: x, aws: {}}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, errs, _ := load(t, header+"spec:\n  "+tc.spec+"\n")

@@ -70,6 +70,9 @@ var lines = []Line{
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
 		Limits: "other model names through the start-up's lookup",
+		// v0.3.0 remote/inference/bedrock/bedrock.py:126-142: openai_embeddings,
+		// openai_completion and openai_chat_completion raise NotImplementedError.
+		NoAWSIdentity: "its Bedrock provider answers no OpenAI call (chat raises NotImplementedError), so no credentials are ever used",
 	},
 	{
 		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
