@@ -103,6 +103,19 @@ func serviceAccounts(t *testing.T, objects []*kyaml.RNode) []string {
 	return docs
 }
 
+// identityCredentials counts Bedrock's IAM role (identity.aws with projectToken) as main's
+// credentials, for the simulated merge (kserve_merge_test.go): the role and the projected
+// token's file, where the render puts it.
+func identityCredentials(env map[string]corev1.EnvVar, fact func(ok bool, name, format string, args ...any)) int {
+	token, ok := env["AWS_WEB_IDENTITY_TOKEN_FILE"]
+	if !ok {
+		return 0
+	}
+	fact(token.Value == "/var/run/secrets/eks.amazonaws.com/serviceaccount/token", "api key", "AWS_WEB_IDENTITY_TOKEN_FILE must point at the projected token")
+	fact(env["AWS_ROLE_ARN"].Value != "", "api key", "AWS_WEB_IDENTITY_TOKEN_FILE needs AWS_ROLE_ARN")
+	return 1
+}
+
 // problems lists what of the example's identity the pod lacks.
 func (ex identityExample) problems(pod corev1.PodSpec) []string {
 	var problems []string
