@@ -166,6 +166,7 @@ func (c *kserveCluster) applyEach(t *testing.T, services map[string][]*kyaml.RNo
 				applied = append(applied, appliedService{source: source, name: obj.GetName(), namespace: ns, svc: svc})
 			}
 		}
+		docs = append(docs, serviceAccounts(t, services[source])...) // identity_test.go
 		c.mustKubectl(t, strings.Join(docs, "---\n"), "apply", "--server-side", "--field-manager", "conformance", "-f", "-")
 	}
 	require.NotEmpty(t, applied)

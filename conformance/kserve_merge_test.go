@@ -210,7 +210,7 @@ func credentialFacts(env map[string]corev1.EnvVar, fact func(ok bool, name, form
 		credentials++
 		fact(strings.HasPrefix(creds.Value, "/var/run/secrets/llamastack/"), "api key", "GOOGLE_APPLICATION_CREDENTIALS must point at the mounted credentials file")
 	}
-	return credentials
+	return credentials + identityCredentials(env, fact) // identity_test.go
 }
 
 func presetTemplate(t *testing.T, version string) json.RawMessage {

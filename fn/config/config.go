@@ -87,6 +87,8 @@ type ProviderConfig struct {
 	SecretKeys map[string]string
 	// Settings are the plain settings by variable name.
 	Settings map[string]string
+	// Identity is the provider's workload identity, or nil (identity.go).
+	Identity *Identity
 }
 
 // Model is the model KServe serves: the first provider's.
@@ -260,10 +262,10 @@ func (r *resolver) user() {
 // providers resolves the single-provider fields, or the providers list, never both.
 func (r *resolver) providers() {
 	spec := r.spec
-	singleSet := spec.Provider != "" || spec.Model != "" || spec.APIKeySecret != nil || spec.Settings != nil
+	singleSet := spec.Provider != "" || spec.Model != "" || spec.APIKeySecret != nil || spec.Settings != nil || spec.Identity != nil
 	switch {
 	case spec.Providers != nil && singleSet:
-		r.add([]diag.Problem{diag.New(r.p("providers"), "cannot be combined with provider, model, apiKeySecret or settings; move them into the providers list, or drop providers")}, nil)
+		r.add([]diag.Problem{diag.New(r.p("providers"), "cannot be combined with provider, model, apiKeySecret, settings or identity; move them into the providers list, or drop providers")}, nil)
 	case spec.Providers != nil && len(spec.Providers) == 0:
 		r.add([]diag.Problem{diag.New(r.p("providers"), "is empty; list at least one provider, or use provider instead")}, nil)
 	case spec.Providers != nil:
@@ -277,8 +279,9 @@ func (r *resolver) providers() {
 			seen[ps.Provider] = true
 			r.provider(ps, path)
 		}
+		r.add(checkServiceAccounts(r.cfg.Providers, r.p("providers")), nil)
 	default:
-		r.provider(v1alpha1.ProviderSpec{Provider: spec.Provider, Model: spec.Model, APIKeySecret: spec.APIKeySecret, Settings: spec.Settings}, r.prefix)
+		r.provider(v1alpha1.ProviderSpec{Provider: spec.Provider, Model: spec.Model, APIKeySecret: spec.APIKeySecret, Settings: spec.Settings, Identity: spec.Identity}, r.prefix)
 	}
 }
 
@@ -508,6 +511,7 @@ func resolveProvider(ps v1alpha1.ProviderSpec, path string, line llamastack.Line
 	errs = append(errs, resolveSecret(ps, provider, &pc, p)...)
 
 	e, w := resolveSettings(ps.Settings, provider, &pc, p, line.Name)
+	e = append(e, resolveIdentity(ps, &pc, p, line, lineOpen)...)
 	return pc, append(errs, e...), append(warnings, w...)
 }
 

@@ -55,10 +55,16 @@ type Line struct {
 	// Metrics is the line's own counter that a chat increments, as the start-up serves it at
 	// /metrics (metrics.py), and what it counts; no Counter where nothing counts a chat.
 	Metrics LineMetrics
+	// NoAWSIdentity, when set, says why the line's Bedrock provider cannot assume an IAM
+	// role from a web-identity token (spec identity.aws), for the error and the README.
+	NoAWSIdentity string
 }
 
 // LineMetrics names a counter in Prometheus' text format and what it counts.
 type LineMetrics struct{ Counter, Counts string }
+
+// noBedrockRole is why Llama Stack 0.4 to 0.7's Bedrock provider takes no IAM role.
+const noBedrockRole = "its Bedrock provider takes a Bedrock API key only"
 
 var lines = []Line{
 	{
@@ -75,6 +81,9 @@ var lines = []Line{
 		// depends on the routing table alone (core/resolver.py specs_for_autorouted_apis;
 		// core/routers/__init__.py), at v0.3.0 and v0.3.5: nothing counts a chat.
 		Metrics: LineMetrics{"", "nothing: Llama Stack 0.3 records no request metrics, and its token counters are never wired"},
+		// v0.3.0 remote/inference/bedrock/bedrock.py:126-142: openai_embeddings,
+		// openai_completion and openai_chat_completion raise NotImplementedError.
+		NoAWSIdentity: "its Bedrock provider answers no OpenAI call (chat raises NotImplementedError), so no credentials are ever used",
 	},
 	{
 		// llamastack/llama-stack v0.7.1: src/llama_stack/distributions/starter/config.yaml,
@@ -87,6 +96,9 @@ var lines = []Line{
 		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
 		Limits:  "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
 		Metrics: LineMetrics{"llama_stack_requests_total", "API requests"},
+		// v0.7.1 remote/inference/bedrock/config.py: BedrockConfig has api_key and region_name
+		// only; bedrock.py calls Bedrock's OpenAI-compatible endpoint with that key.
+		NoAWSIdentity: noBedrockRole,
 	},
 	{
 		// opendatahub-io/llama-stack-distribution 4911d0d0ed29 (Llama Stack v0.7.1+rhaiv.1):
@@ -99,6 +111,8 @@ var lines = []Line{
 		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
 		Metrics:   LineMetrics{"llama_stack_requests_total", "API requests"},
+		// Its src/ is upstream v0.7.1's (see llama-stack-0.7); config.yaml: api_key, region_name.
+		NoAWSIdentity: noBedrockRole,
 	},
 	{
 		// opendatahub-io/ogx v1.3.0: src/ogx/distributions/starter/config.yaml,

@@ -38,7 +38,11 @@ func MarkdownTable() string {
 		if l.Metrics.Counter != "" {
 			metrics = "`" + l.Metrics.Counter + "` (" + l.Metrics.Counts + ")"
 		}
-		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s; %s |\n", l.Name, l.Versions, strings.Join(repos, ", "), runs, state, metrics, shipped, l.Limits)
+		limits := l.Limits
+		if l.NoAWSIdentity != "" {
+			limits += "; no Bedrock `identity.aws`: " + l.NoAWSIdentity
+		}
+		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s | %s; %s |\n", l.Name, l.Versions, strings.Join(repos, ", "), runs, state, metrics, shipped, limits)
 	}
 	return b.String()
 }

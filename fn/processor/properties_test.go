@@ -31,6 +31,7 @@ var documentedPaths = regexp.MustCompile(`^(` + strings.Join([]string{
 	`spec\.template(\.containers)?`,
 	`spec\.template\.volumes.*`,
 	`spec\.template\.securityContext.*`,
+	`spec\.template\.serviceAccountName`,
 	`spec\.template\.containers\[main\](\.(image|command|args|ports|env|startupProbe|livenessProbe|readinessProbe|volumeMounts).*)?`,
 }, "|") + `)$`)
 

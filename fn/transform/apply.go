@@ -276,6 +276,7 @@ func (a *applier) template() error {
 		a.provider(template, main, pc)
 	}
 	a.prefix = ""
+	a.identity(template, main)
 	a.otherCredentials(main)
 	return nil
 }

@@ -56,6 +56,9 @@ func literalCredential(name string, cfg *config.Config, serving string) string {
 	p, known := providers.BySecretEnv(name)
 	if known && (p.Credentials == nil || p.Credentials.Env != name) {
 		for _, pc := range cfg.Providers {
+			if fix := identityReplaces(pc); pc.Provider.Name == p.Name && fix != "" {
+				return "is " + p.DisplayName + "'s credential" + why + fix + rotate
+			}
 			if pc.Provider.Name == p.Name {
 				return "is " + p.DisplayName + "'s credential" + why + "Read it from a Secret with valueFrom.secretKeyRef (the Secret " + truncate(pc.SecretName) + ", for example), or remove the variable." + rotate
 			}

@@ -74,6 +74,11 @@ type Spec struct {
 	// +optional
 	Settings map[string]string `json:"settings,omitempty" yaml:"settings,omitempty"`
 
+	// Identity gives the provider short-lived credentials from the pod's identity instead
+	// of apiKeySecret: Vertex AI's Application Default Credentials, Bedrock's IAM role (IRSA).
+	// +optional
+	Identity *Identity `json:"identity,omitempty" yaml:"identity,omitempty"`
+
 	// Providers serves several providers from one Llama Stack, each provider's model under its
 	// own names; only these providers' inference is enabled. spec.model.name is the first
 	// provider's model. An alternative to provider, model, apiKeySecret and settings.
@@ -254,6 +259,9 @@ type ProviderSpec struct {
 	// Settings are the provider's plain settings by environment variable name.
 	// +optional
 	Settings map[string]string `json:"settings,omitempty" yaml:"settings,omitempty"`
+	// Identity replaces apiKeySecret with the pod's identity (vertexai, bedrock).
+	// +optional
+	Identity *Identity `json:"identity,omitempty" yaml:"identity,omitempty"`
 }
 
 // MaaS selects the Models-as-a-Service objects to generate.
