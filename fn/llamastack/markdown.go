@@ -34,7 +34,11 @@ func MarkdownTable() string {
 		if l.Providers != nil {
 			shipped = strings.Join(l.Providers, ", ")
 		}
-		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s; %s |\n", l.Name, l.Versions, strings.Join(repos, ", "), runs, state, shipped, l.Limits)
+		limits := l.Limits
+		if !l.NetworkBlock {
+			limits += "; no per-provider `network` timeouts, headers or proxy (only vllm's TLS verification; `spec.network`'s proxy and CA work)"
+		}
+		fmt.Fprintf(&b, "| %s: %s | %s | %s | %s | %s; %s |\n", l.Name, l.Versions, strings.Join(repos, ", "), runs, state, shipped, limits)
 	}
 	return b.String()
 }

@@ -40,7 +40,7 @@ func main() {
 
 // generated returns every generated file by its path from the API package's folder.
 func generated() (map[string][]byte, error) {
-	source, err := os.ReadFile("types.go")
+	source, err := reference.Source(".")
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 )
 
 const (
-	typesFile  = "../types.go"
 	schemaFile = "../llamastackintegration.v1alpha1.schema.json"
 )
 
@@ -26,7 +25,7 @@ func mustRead(t *testing.T, path string) []byte {
 
 // TestSchemaShape checks the schema a yaml-language-server user gets.
 func TestSchemaShape(t *testing.T) {
-	source, err := os.ReadFile(typesFile)
+	source, err := Source("..")
 	require.NoError(t, err)
 	fields, schema, err := Load(source, "LlamastackIntegration")
 	require.NoError(t, err)
