@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -246,6 +247,81 @@ func TestProviderReadTimeout(t *testing.T) {
 				require.Equal(t, http.StatusOK, status, "chat: %s\n%s", body, server.log())
 				require.GreaterOrEqual(t, time.Since(began), delay)
 				require.Equal(t, 1, provider.chats())
+			})
+		}
+	}
+}
+
+// newStreamingStandIn is the HTTPS stand-in whose chat answers stream: chunks words, one
+// every interval, then [DONE].
+func newStreamingStandIn(t *testing.T, ca privateCA, interval time.Duration, chunks int) (*standIn, string) {
+	t.Helper()
+	s := newStandIn(t)
+	handler := s.Config.Handler
+	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/chat/completions" {
+			handler.ServeHTTP(w, r)
+			return
+		}
+		s.record(r, "gpt-4o")
+		w.Header().Set("Content-Type", "text/event-stream")
+		flusher, _ := w.(http.Flusher)
+		for i := 0; i < chunks; i++ {
+			time.Sleep(interval)
+			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-stream\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\","+
+				"\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"word%d \"},\"finish_reason\":null}]}\n\n", i)
+			flusher.Flush()
+		}
+		fmt.Fprint(w, "data: {\"id\":\"chatcmpl-stream\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\","+
+			"\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+		flusher.Flush()
+	})
+	server := httptest.NewUnstartedServer(stream)
+	server.TLS = &tls.Config{Certificates: []tls.Certificate{ca.leaf}}
+	server.StartTLS()
+	t.Cleanup(server.Close)
+	return s, server.URL
+}
+
+// streamChat posts a streamed chat and returns the whole answer.
+func (s *server) streamChat(t *testing.T, model string) (int, string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"model": %q, "messages": [{"role": "user", "content": "hi"}], "stream": true}`, model)
+	client := &http.Client{Timeout: 2 * time.Minute, Transport: s.client.Transport}
+	resp, err := client.Post(s.base+"/v1/chat/completions", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestProviderLongStream: a stream that lasts longer than the read timeout goes through
+// whole, since the timeout is per read (between chunks), not per answer; chunks further apart
+// than the timeout cut it. Lines with a network block only (0.3.x has no read timeout to set).
+func TestProviderLongStream(t *testing.T) {
+	const chunks = 8
+	for _, sl := range serverLines {
+		if sl.line == "llama-stack" {
+			continue
+		}
+		runtime := runtimeOf(t, sl)
+		ca := newPrivateCA(t)
+		for _, interval := range []time.Duration{time.Second, 4 * time.Second} {
+			t.Run(fmt.Sprintf("%s/every=%s", sl.line, interval), func(t *testing.T) {
+				provider, url := newStreamingStandIn(t, ca, interval, chunks)
+				spec := fmt.Sprintf("    network:\n      caBundle: {secret: {name: provider-ca}}\n      readTimeoutSeconds: 2\n"+
+					"    providers:\n    - provider: openai\n      settings: {OPENAI_BASE_URL: '%s/v1'}\n", url)
+				server := networkServer(t, sl, runtime, spec, map[string]map[string]string{"provider-ca": {"ca.crt": ca.pem}}, nil)
+				began := time.Now()
+				_, body := server.streamChat(t, "gpt-4o")
+				require.NotZero(t, provider.chats(), "the chat reached the provider")
+				whole := strings.Contains(body, fmt.Sprintf("word%d", chunks-1)) && strings.Contains(body, `"finish_reason":"stop"`)
+				if interval < 2*time.Second {
+					require.True(t, whole, "a %s stream (longer than the 2 s read timeout) must go through whole:\n%s\n%s", time.Since(began), body, server.log())
+					require.GreaterOrEqual(t, time.Since(began), time.Duration(chunks)*interval)
+					return
+				}
+				require.False(t, whole, "chunks 4 s apart must be cut by a 2 s read timeout:\n%s", body)
 			})
 		}
 	}
