@@ -73,6 +73,8 @@ type Config struct {
 	MaaS *v1alpha1.MaaS
 	// NetworkPolicy, with its defaults applied, or nil for none.
 	NetworkPolicy *v1alpha1.NetworkPolicy
+	// Network is spec.network, the providers' network and spec.trustedCA, or nil for none.
+	Network *Network
 }
 
 // ProviderConfig is one provider with its defaults applied.
@@ -212,7 +214,7 @@ func resolve(spec v1alpha1.Spec, prefix string) (*Config, []diag.Problem, []diag
 		ModelURI:         spec.ModelURI,
 		Quiet:            spec.Quiet,
 	}}
-	for _, step := range []func(){r.line, r.user, r.storage, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy} {
+	for _, step := range []func(){r.line, r.user, r.storage, r.providers, r.placement, r.kserveRelease, r.checkStrings, r.maasObjects, r.networkPolicy, r.network} {
 		step()
 	}
 	if len(r.errs) > 0 {

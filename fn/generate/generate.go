@@ -49,6 +49,7 @@ func Objects(isvc *yaml.RNode, cfg *config.Config) ([]*yaml.RNode, []diag.Proble
 		objects = append(objects, programConfigMap(isvc, cfg))
 	}
 	objects = append(objects, startupConfigMap(isvc, cfg))
+	objects = append(objects, trustedCAConfigMap(isvc, cfg)...)
 	if uri, placeholder := cfg.ModelURIFor(name, modelURI(isvc)); placeholder && uri == config.NoWeightsURI(name) {
 		objects = append(objects, noWeightsClaim(isvc, cfg))
 	}

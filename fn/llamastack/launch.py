@@ -29,6 +29,7 @@ import sys
 
 import metrics
 import usage
+import network
 
 HERE = pathlib.Path(__file__).resolve().parent
 PREFIX = "llamastack-integration start-up: "
@@ -300,7 +301,7 @@ def main():
 
     source = source_config(settings)
     config = yaml.safe_load(source.read_text())
-    for step in (configure_providers, configure_models, configure_storage, configure_server):
+    for step in (configure_providers, configure_models, configure_storage, configure_server, network.configure_network):
         step(config, settings)
     path = pathlib.Path(settings["dataDir"]) / "config" / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -58,6 +58,12 @@ type Line struct {
 	// NoAWSIdentity, when set, says why the line's Bedrock provider cannot assume an IAM
 	// role from a web-identity token (spec identity.aws), for the error and the README.
 	NoAWSIdentity string
+	// NetworkBlock says every remote inference provider's config takes a network block
+	// (timeout, proxy, tls, headers): RemoteInferenceProviderConfig.network in
+	// providers/utils/inference/model_registry.py (LS v0.7.1, OGX v1.2.2+rhaiv.0) or
+	// network_config.py (OGX v1.3.0), applied by http_client.py. Without it (LS 0.3.x), only
+	// vllm's tls_verify, and the pod's HTTPS_PROXY, NO_PROXY and SSL_CERT_FILE.
+	NetworkBlock bool
 }
 
 // LineMetrics names a counter in Prometheus' text format and what it counts.
@@ -93,7 +99,7 @@ var lines = []Line{
 		Name: "llama-stack-0.7", Family: "llama-stack", Versions: "Llama Stack 0.4 to 0.7 starter", Package: "llama_stack",
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
-		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup",
+		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", NetworkBlock: true,
 		Limits:  "images from 0.5.2 run as root (set `runAsUser` outside OpenShift); 0.4 to 0.6 are not run in the tests",
 		Metrics: LineMetrics{"llama_stack_requests_total", "API requests"},
 		// v0.7.1 remote/inference/bedrock/config.py: BedrockConfig has api_key and region_name
@@ -107,7 +113,7 @@ var lines = []Line{
 		Name: "odh-llama-stack", Family: "llama-stack", Versions: "Open Data Hub Llama Stack 0.7 distribution", Package: "llama_stack",
 		ImageConfig: "/opt/app-root/config.yaml",
 		Command:     []string{"llama", "stack", "run"}, Entrypoint: "llama_stack.cli.llama:main",
-		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true,
+		PortEnv: "LLAMA_STACK_PORT", ConfigDirEnv: "LLAMA_STACK_CONFIG_DIR", Aliases: "lookup", Postgres: true, NetworkBlock: true,
 		Providers: []string{"azure", "bedrock", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as env (its entrypoint reads no `<VAR>_FILE`); no OpenTelemetry wrapper",
 		Metrics:   LineMetrics{"llama_stack_requests_total", "API requests"},
@@ -121,7 +127,7 @@ var lines = []Line{
 		Name: "ogx", Family: "ogx", Versions: "OGX 1.x starter", Package: "ogx",
 		StarterConfigs: []string{"distributions/starter/config.yaml"},
 		Command:        []string{"ogx", "run"},
-		PortEnv:        "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered",
+		PortEnv:        "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", NetworkBlock: true,
 		Limits:  "the only line with `meta`",
 		Metrics: LineMetrics{"ogx_requests_total", "API requests"},
 	},
@@ -139,7 +145,7 @@ var lines = []Line{
 			"VLLM_API_TOKEN", "VLLM_EMBEDDING_API_TOKEN", "WATSONX_API_KEY",
 		},
 		Command: []string{"ogx", "run"},
-		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true,
+		PortEnv: "OGX_PORT", ConfigDirEnv: "OGX_CONFIG_DIR", InsecureFlag: "--insecure", Aliases: "registered", Postgres: true, NetworkBlock: true,
 		Providers: []string{"anthropic", "azure", "bedrock", "gemini", "openai", "vertexai", "vllm"},
 		Limits:    "credentials as files (`<VAR>_FILE`), through the image's entrypoint",
 		// With OTEL_SERVICE_NAME, entrypoint.sh runs "opentelemetry-instrument ... ogx run",

@@ -39,6 +39,9 @@ func MarkdownTable() string {
 			metrics = "`" + l.Metrics.Counter + "` (" + l.Metrics.Counts + ")"
 		}
 		limits := l.Limits
+		if !l.NetworkBlock {
+			limits += "; no per-provider `network` timeouts, headers or proxy (only vllm's TLS verification; `spec.network`'s proxy and CA work)"
+		}
 		if l.NoAWSIdentity != "" {
 			limits += "; no Bedrock `identity.aws`: " + l.NoAWSIdentity
 		}

@@ -68,6 +68,8 @@ type startupSettings struct {
 	Storage   string            `json:"storage"`
 	Postgres  *startupPostgres  `json:"postgres,omitempty"`
 	Providers []startupProvider `json:"providers"`
+	// Network is spec.network's and spec.trustedCA's part for the start-up (network.py).
+	Network *config.NetworkStartup `json:"network,omitempty"`
 }
 
 // startupPostgres names spec.storage.postgres's database; the password is the pod's env.
@@ -138,6 +140,7 @@ func Settings(isvc *yaml.RNode, cfg *config.Config) string {
 	if cfg.TLS {
 		settings.TLS = &tlsFiles{CertFile: kserve.TLSMountPath + "/tls.crt", KeyFile: kserve.TLSMountPath + "/tls.key"}
 	}
+	settings.Network = cfg.NetworkStartup(isvc.GetName(), DataDir)
 	names := ModelNames(isvc, cfg)
 	for _, pc := range cfg.Providers {
 		settings.Providers = append(settings.Providers, startupProvider{

@@ -20,6 +20,7 @@ func (a *applier) mainContainer(template, main *yaml.Node) {
 	a.probes(main)
 	a.volumes(template, main)
 	a.state(template, main)
+	a.network(template, main)
 	a.user(template)
 }
 

@@ -43,7 +43,7 @@ func mounts(cfg *config.Config) []mount {
 		m = append(m, mount{volume: kserve.TLSVolume, path: kserve.TLSMountPath,
 			what: "KServe's serving certificate, which KServe mounts here too and the server reads with tls on"})
 	}
-	return append(append(m, secretMounts(cfg)...), identityMounts(cfg)...)
+	return append(append(append(m, secretMounts(cfg)...), identityMounts(cfg)...), networkMounts(cfg)...)
 }
 
 func credentialsVolume(pc config.ProviderConfig) string { return pc.Provider.Name + "-credentials" }

@@ -85,6 +85,17 @@ type Spec struct {
 	// +optional
 	Providers []ProviderSpec `json:"providers,omitempty" yaml:"providers,omitempty"`
 
+	// Network is how the server reaches every provider: timeouts, proxy, CA bundle, TLS
+	// verification, headers. A provider's own network overrides it field by field.
+	// +optional
+	Network *Network `json:"network,omitempty" yaml:"network,omitempty"`
+
+	// TrustedCA mounts OpenShift's injected trusted CA bundle and makes the server trust it
+	// together with the public roots. Set it to {} to have the function generate the
+	// labelled ConfigMap.
+	// +optional
+	TrustedCA *TrustedCA `json:"trustedCA,omitempty" yaml:"trustedCA,omitempty"`
+
 	// Gateway is the Gateway API gateway that KServe attaches the HTTPRoute to.
 	// Defaults to maas-default-gateway in openshift-ingress, the MaaS gateway.
 	// +optional
@@ -262,6 +273,9 @@ type ProviderSpec struct {
 	// Identity replaces apiKeySecret with the pod's identity (vertexai, bedrock).
 	// +optional
 	Identity *Identity `json:"identity,omitempty" yaml:"identity,omitempty"`
+	// Network overrides spec.network for this provider, field by field.
+	// +optional
+	Network *Network `json:"network,omitempty" yaml:"network,omitempty"`
 }
 
 // MaaS selects the Models-as-a-Service objects to generate.
