@@ -38,8 +38,8 @@ render:
 SKIPS := $(abspath $(BIN))/test-skips.txt
 test: vet fmt lint kube-binaries kserve-controllers argocd-binaries server-runtimes build
 	@rm -f $(SKIPS)
-	@echo "$(GO) test -count=1 -timeout 30m ./..."
-	@LLAMASTACK_INTEGRATION_SKIPS=$(SKIPS) $(GO) test -count=1 -timeout 30m ./...; status=$$?; \
+	@echo "$(GO) test -count=1 -timeout 45m ./..."
+	@LLAMASTACK_INTEGRATION_SKIPS=$(SKIPS) $(GO) test -count=1 -timeout 45m ./...; status=$$?; \
 	  if [ -s $(SKIPS) ]; then sort -u $(SKIPS) | sed 's/^/make test: NOT VERIFIED here: /'; fi; exit $$status
 
 unit:
@@ -51,7 +51,7 @@ e2e: argocd-binaries build
 ## conformance: KServe's real controller, merge and Pod Security checks, server-side dry-run
 ## on a real kube-apiserver
 conformance: kube-binaries kserve-controllers
-	$(GO) test -count=1 -timeout 30m ./conformance/...
+	$(GO) test -count=1 -timeout 45m ./conformance/...
 
 ## kube-binaries: build (or find cached) kube-apiserver and etcd; progress shows on the first run
 kube-binaries:
