@@ -38,8 +38,7 @@ var meteredProviders = []meteredProvider{
 		settings: func(url string) string { return fmt.Sprintf("{VLLM_URL: '%s/v1'}", url) }},
 	// LS v0.3.0 azure.py: urljoin(api_base, "/openai/v1"); LS v0.7.1 and OGX: base_url as given.
 	{provider: "azure", wire: azureWire, model: "gpt-4.1",
-		settings: func(url string) string { return fmt.Sprintf("{AZURE_API_BASE: '%s/openai/v1'}", url) },
-		notRun:   map[string]string{"odh-llama-stack": azureAPIBase, "odh-ogx": azureAPIBase}},
+		settings: func(url string) string { return fmt.Sprintf("{AZURE_API_BASE: '%s/openai/v1'}", url) }},
 	{provider: "anthropic", wire: anthropicWire, model: "claude-3-5-sonnet-20241022",
 		notRun: map[string]string{"llama-stack": "Llama Stack v0.3.0 registers an Anthropic model only after listing it with " +
 			"the anthropic SDK (openai_mixin.py register_model, anthropic.py list_provider_model_ids), which the test " +
@@ -49,13 +48,6 @@ var meteredProviders = []meteredProvider{
 		notRun: map[string]string{"llama-stack": "Llama Stack v0.3.0's bedrock adapter streams through boto3's " +
 			"InvokeModelWithResponseStream (AWS event-stream framing), which no stand-in speaks"}},
 }
-
-// azureAPIBase is why azure cannot chat on the ODH images: opendatahub-io/llama-stack-distribution
-// 4911d0d0ed29 and red-hat-data-services/ogx-distribution 60dacaa36067 distribution/config.yaml
-// give remote::azure "api_base", which AzureConfig of Llama Stack v0.7.1 and OGX v1.2.2 does not
-// read (it reads base_url): the adapter has no URL.
-const azureAPIBase = "the image's config.yaml gives remote::azure api_base, which the server's AzureConfig does not read " +
-	"(it reads base_url): the adapter has no URL, and every chat fails"
 
 // caMount is where the pod finds the stand-in's CA, for SSL_CERT_FILE.
 const caMount = "/var/run/stand-in-ca"

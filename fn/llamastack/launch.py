@@ -103,12 +103,24 @@ def configure_providers(config, settings):
     for entry in providers.get("inference") or []:
         kind = entry.get("provider_type", "")
         if kind in wanted:
-            inference.append(dict(entry, provider_id=wanted.pop(kind)))
+            inference.append(dict(entry, provider_id=wanted.pop(kind), config=provider_config(entry, settings)))
         elif not kind.startswith("remote::"):
             inference.append(entry)  # inline providers (embeddings) serve no remote calls
     if wanted:
         fail("the %s configuration has no provider of type %s" % (settings["line"], ", ".join(sorted(wanted))))
     providers["inference"] = inference
+
+
+def provider_config(entry, settings):
+    """The provider's config, corrected where a distribution's own file is wrong: ODH's configs
+    (ODH distribution/config.yaml) give remote::azure "api_base", but the servers' AzureConfig
+    (LS v0.7.1, OGX v1.2.2 remote/inference/azure/config.py) reads base_url, so the adapter had
+    no URL and every chat failed. The starters give base_url, from the same AZURE_API_BASE."""
+    conf = dict(entry.get("config") or {})
+    if settings.get("imageConfig") and entry.get("provider_type") == "remote::azure" and "api_base" in conf \
+            and "base_url" not in conf:
+        conf["base_url"] = conf.pop("api_base")
+    return conf
 
 
 def configure_models(config, settings):
