@@ -347,7 +347,7 @@ func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 	if _, err := exec.LookPath("kubectl"); err != nil {
 		testskip.Skip(t, "the kubectl kustomize errors the README quotes: kubectl is not on PATH")
 	}
-	readme := readFile(t, filepath.Join(root, "README.md"))
+	readme := readFile(t, filepath.Join(root, "docs", "operations.md")) // where the README sends you
 	_, stderr, err := run(t, root, "kubectl", "kustomize", "--enable-alpha-plugins", "--enable-exec", "deploy/overlays/openai")
 	require.Error(t, err)
 	require.Contains(t, stderr, "unknown flag: --enable-exec")
@@ -358,7 +358,7 @@ func TestKubectlKustomizeCannotRunTheFunction(t *testing.T) {
 	require.Contains(t, readme, "`error: external plugins disabled; unable to load external plugin 'LlamastackIntegration'`")
 	_, stderr, err = run(t, root, kustomize, "build", "deploy/overlays/openai")
 	require.Error(t, err)
-	require.Contains(t, readme, "`"+strings.TrimSpace(stderr)+"`", "the README quotes kustomize's error without --enable-alpha-plugins")
+	require.Contains(t, readme, "`"+strings.TrimSpace(stderr)+"`", "the docs quote kustomize's error without --enable-alpha-plugins")
 }
 
 // TestKptfileCommentWorks runs the command the Kptfile's comment gives, from the repository
