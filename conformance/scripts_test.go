@@ -177,7 +177,8 @@ func TestOperationsScripts(t *testing.T) {
 	}
 	// No controller-manager here: the namespace's default ServiceAccount must be made by hand.
 	s.mustKubectl(t, "", "-n", "llm", "create", "serviceaccount", "default")
-	s.mustKubectl(t, readFile(t, filepath.Join(root, "testdata", "e2e", "gemini.yaml")), "apply", "--server-side", "-f", "-")
+	// The overlay's MaaSModelRef stays out: the subtests create and remove MaaS's objects.
+	s.mustKubectl(t, withoutKind(readFile(t, filepath.Join(root, "testdata", "e2e", "gemini.yaml")), "MaaSModelRef"), "apply", "--server-side", "-f", "-")
 	setReady := func(name, status string) {
 		s.mustKubectl(t, "", "-n", "llm", "patch", "llminferenceservice", name, "--subresource=status", "--type=merge",
 			"-p", `{"status":{"conditions":[{"type":"Ready","status":"`+status+`","reason":"Testing","message":"set by the test","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}`)
@@ -265,7 +266,7 @@ spec: {domain: apps.cluster.test}
 	})
 	t.Run("validate: no pods", func(t *testing.T) {
 		reset()
-		s.mustKubectl(t, strings.Replace(readFile(t, filepath.Join(root, "testdata", "e2e", "gemini.yaml")), "name: gemini-llamastack\n", "name: podless-llamastack\n", 1), "apply", "--server-side", "-f", "-")
+		s.mustKubectl(t, strings.Replace(withoutKind(readFile(t, filepath.Join(root, "testdata", "e2e", "gemini.yaml")), "MaaSModelRef"), "name: gemini-llamastack\n", "name: podless-llamastack\n", 1), "apply", "--server-side", "-f", "-")
 		setReady("podless-llamastack", "True")
 		out, code := script([]string{"LLAMASTACK_NAME=podless-llamastack"}, "validate-deployment.sh", "gemini", "llm")
 		require.Equal(t, 1, code, out)
@@ -358,4 +359,15 @@ func regexpToken(t *testing.T, kubeconfig string) string {
 	i := strings.Index(kubeconfig, "token: ")
 	require.GreaterOrEqual(t, i, 0)
 	return strings.Trim(strings.Fields(kubeconfig[i+len("token: "):])[0], `"{}`)
+}
+
+// withoutKind is the multi-document YAML stream without its documents of kind.
+func withoutKind(stream, kind string) string {
+	var kept []string
+	for _, doc := range strings.Split(stream, "\n---\n") {
+		if !strings.Contains("\n"+doc, "\nkind: "+kind+"\n") {
+			kept = append(kept, doc)
+		}
+	}
+	return strings.Join(kept, "\n---\n")
 }
