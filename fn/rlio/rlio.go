@@ -1,10 +1,10 @@
 // Package rlio runs a processor on a ResourceList as kyaml's framework.Execute does, and
-// writes the resulting ResourceList one item at a time, byte for byte as kyaml would.
+// writes the resulting ResourceList a few items at a time, byte for byte as kyaml would.
 //
 // kyaml encodes the whole ResourceList as one YAML document, and go-yaml's emitter keeps
 // every event of a document until its end: the memory and time of writing grow with the
-// size of the whole list, in steps (that queue doubles). One document per item keeps that
-// queue the size of an item. An item with YAML anchors or aliases, which may refer across
+// size of the whole list, in steps (that queue doubles). One document per batch of items keeps
+// that queue the size of a few items. An item with YAML anchors or aliases, which may refer across
 // items, is written by kyaml's writer instead, as is any output this writer cannot show to
 // be the same bytes.
 package rlio
@@ -66,7 +66,11 @@ func write(rw *kio.ByteReadWriter, items []*yaml.RNode) error {
 	return err
 }
 
-// writeResourceList writes the ResourceList to out, one document per item, and says whether
+// batch is how many items one document holds: enough that creating encoders costs little,
+// few enough that go-yaml's event queue stays small.
+const batch = 32
+
+// writeResourceList writes the ResourceList to out, one document per batch of items, and says whether
 // it could: false when an item has anchors or aliases.
 func writeResourceList(out *bytes.Buffer, rw *kio.ByteReadWriter, items []*yaml.RNode) (bool, error) {
 	for _, item := range items {
@@ -84,14 +88,17 @@ func writeResourceList(out *bytes.Buffer, rw *kio.ByteReadWriter, items []*yaml.
 	if len(items) > 0 {
 		out.WriteString("items:\n")
 	}
-	for _, item := range items {
-		// kyaml's writer drops an empty annotations map (on its copy; the run is over here).
-		if err := yaml.ClearEmptyAnnotations(item); err != nil {
-			return false, err
+	for start := 0; start < len(items); start += batch {
+		part := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, item := range items[start:min(start+batch, len(items))] {
+			// kyaml's writer drops an empty annotations map (on its copy; the run is over here).
+			if err := yaml.ClearEmptyAnnotations(item); err != nil {
+				return false, err
+			}
+			part.Content = append(part.Content, item.YNode())
 		}
-		// The item as it is under items: in the whole list, without the key's line.
-		one := mapping("items", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item.YNode()}})
-		if err := encode(out, one, "items:\n"); err != nil {
+		// The items as they are under items: in the whole list, without the key's line.
+		if err := encode(out, mapping("items", part), "items:\n"); err != nil {
 			return false, err
 		}
 	}
