@@ -43,6 +43,23 @@ var identityExamples = []identityExample{
 			"/var/run/secrets/eks.amazonaws.com/serviceaccount": stsToken,
 		},
 	},
+	{
+		// Not identity, but the same kind of fields (issue 21): the proxy's env, the joined CA
+		// bundle's env and the CA ConfigMaps' mounts.
+		dir: "examples/features/proxy-ca",
+		env: map[string]string{
+			"HTTPS_PROXY": "http://proxy.corp.example:3128", "NO_PROXY": ".svc,.cluster.local",
+			"SSL_CERT_FILE": "/var/lib/llamastack/ca-bundle.pem", "REQUESTS_CA_BUNDLE": "/var/lib/llamastack/ca-bundle.pem",
+		},
+		volumes: map[string]func(corev1.Volume) bool{
+			"/etc/llamastack-integration-ca/network-ca": configMapNamed("corporate-ca"),
+			"/etc/llamastack-integration-ca/trusted-ca": configMapNamed("proxy-ca-llamastack-trusted-ca"),
+		},
+	},
+}
+
+func configMapNamed(name string) func(corev1.Volume) bool {
+	return func(v corev1.Volume) bool { return v.ConfigMap != nil && v.ConfigMap.Name == name }
 }
 
 // stsToken is the projected service-account token that AWS STS accepts.
@@ -119,7 +136,7 @@ func identityCredentials(env map[string]corev1.EnvVar, fact func(ok bool, name, 
 // problems lists what of the example's identity the pod lacks.
 func (ex identityExample) problems(pod corev1.PodSpec) []string {
 	var problems []string
-	if pod.ServiceAccountName != ex.serviceAccount {
+	if ex.serviceAccount != "" && pod.ServiceAccountName != ex.serviceAccount {
 		problems = append(problems, fmt.Sprintf("the pod's serviceAccountName is %q, not %q", pod.ServiceAccountName, ex.serviceAccount))
 	}
 	i := slices.IndexFunc(pod.Containers, func(c corev1.Container) bool { return c.Name == "main" })
@@ -183,6 +200,9 @@ func TestIdentityProblemsCatchEachLoss(t *testing.T) {
 			"volume sources":  func(p *corev1.PodSpec) { p.Volumes = nil },
 		}
 		for name, lose := range losses {
+			if name == "service account" && ex.serviceAccount == "" {
+				continue
+			}
 			broken := *pod.DeepCopy()
 			lose(&broken)
 			require.NotEmpty(t, ex.problems(broken), "%s: losing the %s went unnoticed", ex.dir, name)
