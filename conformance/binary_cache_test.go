@@ -144,6 +144,27 @@ func fakeBuildEnv(t *testing.T, sc cacheScenario) (env []string, folder, goLog s
 
 // requireBuilt checks that folder holds exactly the binaries, each executable and one whole
 // build, and that the fake go built each of them buildsEach times.
+// requireOutcome checks two runs of a cache script in scenario sc: both fail with its message
+// and leave nothing in the cache, or both print the binary's path and one build made it.
+func requireOutcome(t *testing.T, sc cacheScenario, runs [2]scriptRun, folder, printed string, binaries []string, goLog string) {
+	t.Helper()
+	if sc.failure != "" {
+		if !sc.unwritable {
+			require.Empty(t, cacheFiles(t, filepath.Dir(folder)), "a failed build leaves nothing in the cache")
+		}
+		for _, run := range runs {
+			require.Equal(t, 1, run.code, run.stderr)
+			require.Contains(t, run.stderr, sc.failure)
+		}
+		return
+	}
+	for _, run := range runs {
+		require.Equal(t, 0, run.code, run.stderr)
+		require.Equal(t, filepath.Join(folder, printed)+"\n", run.stdout)
+	}
+	requireBuilt(t, folder, binaries, goLog, sc.buildsEach)
+}
+
 func requireBuilt(t *testing.T, folder string, binaries []string, goLog string, buildsEach int) {
 	t.Helper()
 	require.Equal(t, binaries, cacheFiles(t, folder), "only the binaries, no temporary file")
@@ -188,21 +209,7 @@ func TestBinaryCacheConcurrentBuilds(t *testing.T) {
 				t.Parallel()
 				env, folder, goLog := fakeBuildEnv(t, sc)
 				runs := runTogether(t, env, filepath.Join(root, "scripts", s.script), s.args...)
-				if sc.failure != "" {
-					if !sc.unwritable {
-						require.Empty(t, cacheFiles(t, filepath.Dir(folder)), "a failed build leaves nothing in the cache")
-					}
-					for _, run := range runs {
-						require.Equal(t, 1, run.code, run.stderr)
-						require.Contains(t, run.stderr, sc.failure)
-					}
-					return
-				}
-				for _, run := range runs {
-					require.Equal(t, 0, run.code, run.stderr)
-					require.Equal(t, filepath.Join(folder, s.printed)+"\n", run.stdout)
-				}
-				requireBuilt(t, folder, s.binaries, goLog, sc.buildsEach)
+				requireOutcome(t, sc, runs, folder, s.printed, s.binaries, goLog)
 			})
 		}
 	}

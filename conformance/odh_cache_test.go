@@ -37,21 +37,7 @@ func TestODHControllerCache(t *testing.T) {
 			t.Parallel()
 			env, folder, goLog := fakeBuildEnv(t, sc)
 			runs := runTogether(t, env, script, tarball)
-			if sc.failure != "" {
-				if !sc.unwritable {
-					require.Empty(t, cacheFiles(t, filepath.Dir(folder)), "a failed build leaves nothing in the cache")
-				}
-				for _, run := range runs {
-					require.Equal(t, 1, run.code, run.stderr)
-					require.Contains(t, run.stderr, sc.failure)
-				}
-				return
-			}
-			for _, run := range runs {
-				require.Equal(t, 0, run.code, run.stderr)
-				require.Equal(t, filepath.Join(folder, binary)+"\n", run.stdout)
-			}
-			requireBuilt(t, folder, []string{binary}, goLog, sc.buildsEach)
+			requireOutcome(t, sc, runs, folder, binary, []string{binary}, goLog)
 		})
 	}
 	t.Run("tarball absent", func(t *testing.T) {
